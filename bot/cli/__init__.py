@@ -1,0 +1,1 @@
+"""The `modbot` command line."""

@@ -1,0 +1,52 @@
+"""Entry point: `modbot [--config DIR] [--db PATH] COMMAND ...`.
+
+Each command group lives in its own module and is added here; commands are thin: they parse
+arguments, build what they need through `bot.app`, call one service and print.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import click
+
+from bot.cli.context import CliContext, build_environ
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config", "config_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("config"),
+    show_default=True, help="Directory holding settings.yaml and rules.yaml.",
+)
+@click.option("--db", "db_path", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="SQLite database file (default: from settings).")
+@click.option("-v", "--verbose", is_flag=True, help="Log debug detail to stderr.")
+@click.pass_context
+def cli(ctx: click.Context, config_dir: Path, db_path: Path | None, verbose: bool) -> None:
+    """modbot: a Discord comment section for news articles, kept civil."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+    ctx.obj = CliContext(config_dir=config_dir, db_override=db_path, environ=build_environ())
+
+
+def _register() -> None:
+    from bot.cli import cases, rules, score
+
+    for module in (rules, score, cases):
+        module.register(cli)
+    for optional in ("backtest", "model", "digest", "run", "admin"):
+        try:
+            module = __import__(f"bot.cli.{optional}", fromlist=["register"])
+        except ModuleNotFoundError as exc:
+            if exc.name != f"bot.cli.{optional}":
+                raise
+            continue
+        module.register(cli)
+
+
+def main() -> None:
+    _register()
+    cli()

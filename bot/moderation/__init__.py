@@ -1,0 +1,1 @@
+"""The moderation pipeline: message -> normalize -> score -> rules -> act -> record."""

@@ -1,0 +1,49 @@
+"""The seams between packages. Each side depends on these, never on the other side's classes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Protocol
+
+from bot.records import Case, CaseDraft, Decision, Enforcement, MessageEvent, ModelInfo, Scores
+
+Clock = Callable[[], datetime]
+
+
+class Scorer(Protocol):
+    """Turns texts into per-label probabilities in [0, 1]. Implementations live in `bot.scoring`."""
+
+    @property
+    def model(self) -> ModelInfo: ...
+
+    @property
+    def labels(self) -> frozenset[str]: ...
+
+    async def score(self, texts: Sequence[str]) -> list[Scores]: ...
+
+    async def close(self) -> None: ...
+
+
+class Enforcer(Protocol):
+    """Carries a decision out (on Discord, or nowhere for dry runs) and reports what happened."""
+
+    async def enforce(self, event: MessageEvent, decision: Decision, case: Case | None) -> Enforcement: ...
+
+
+class CaseStore(Protocol):
+    """What the moderation pipeline needs from storage."""
+
+    async def record_case(self, draft: CaseDraft) -> Case: ...
+
+    async def record_enforcement(self, case_id: int, enforcement: Enforcement) -> Case: ...
+
+    async def strike_times(self, guild_id: int, user_id: int, since: datetime) -> list[datetime]: ...
+
+    async def mark_processed(
+        self, event: MessageEvent, content_hash: str, scores: Scores, decision: Decision
+    ) -> bool:
+        """Remember that this message (at this content) was judged; False if it already was."""
+        ...
+
+    async def already_processed(self, message_id: int, content_hash: str) -> bool: ...

@@ -1,0 +1,118 @@
+"""Settings: `config/settings.yaml`, validated once, with the environment injected (never read globally).
+
+Secrets come only from the environment (or a `.env` file the CLI loads into that mapping) and are kept
+in `SecretStr`, so they never appear in a repr, a log line or a traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+
+from bot.durations import parse_duration
+from bot.yamlconf import ConfigError, read_yaml, validate
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ScoringSettings(_Section):
+    backend: Literal["detoxify", "profanity"] = "detoxify"
+    model_type: Literal["original", "unbiased", "multilingual", "original-small", "unbiased-small"] = "original"
+    checkpoint: Path | None = None  # a detoxify .ckpt; else the torch hub cache; else a download
+    device: str = "cpu"
+    allow_download: bool = False  # a first-run download; `modbot model fetch` is the explicit way
+    allow_fallback: bool = True  # use profanity-check when detoxify cannot load
+    quantize: Literal["none", "int8-dynamic", "onnx-int8"] = "int8-dynamic"
+    torch_threads: int = Field(default=2, ge=1, le=256)
+    batch_size: int = Field(default=16, ge=1, le=512)
+    max_wait_ms: float = Field(default=5.0, ge=0, le=1000)
+    queue_size: int = Field(default=1024, ge=1)
+    timeout_s: float = Field(default=5.0, gt=0)
+    on_timeout: Literal["flag", "allow"] = "flag"
+    cache_size: int = Field(default=4096, ge=0)
+
+
+class DiscordSettings(_Section):
+    guild_ids: tuple[int, ...] = ()
+    moderated_channel_ids: tuple[int, ...] = ()  # text and forum channels whose threads are moderated
+    mod_log_channel_id: int | None = None
+    review_channel_id: int | None = None
+    appeal_hint: str = "Reply with the Appeal button below, or contact the moderators."
+
+
+class FeedSettings(_Section):
+    url: str
+    channel_id: int
+    name: str | None = None
+    daily_cap: int = Field(default=10, ge=0)
+    summary_sentences: int = Field(default=3, ge=1, le=10)
+
+
+class DigestSettings(_Section):
+    feeds: tuple[FeedSettings, ...] = ()
+    poll_interval: str = "15m"
+    max_backoff: str = "6h"
+    user_agent: str = "modbot/0.1 (+https://github.com/modbot)"
+
+    @field_validator("poll_interval", "max_backoff")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+
+class Settings(_Section):
+    database: Path = Path("data/modbot.db")
+    rules_file: Path = Path("rules.yaml")  # relative to the config directory
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    retention: str = "90d"
+    scoring: ScoringSettings = ScoringSettings()
+    discord: DiscordSettings = DiscordSettings()
+    digest: DigestSettings = DigestSettings()
+    discord_token: SecretStr | None = None  # from DISCORD_TOKEN only
+    config_dir: Path = Path("config")
+
+    @field_validator("retention")
+    @classmethod
+    def _retention(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+    @property
+    def rules_path(self) -> Path:
+        return self.rules_file if self.rules_file.is_absolute() else self.config_dir / self.rules_file
+
+
+def load_settings(config_dir: Path, environ: Mapping[str, str]) -> Settings:
+    """Read `settings.yaml` from `config_dir` (absent: defaults) and apply the environment.
+
+    Environment: DISCORD_TOKEN, MODBOT_DB (database path), MODBOT_CHECKPOINT (detoxify checkpoint),
+    MODBOT_SCORER (detoxify|profanity), MODBOT_LOG_LEVEL.
+    """
+    path = config_dir / "settings.yaml"
+    data: dict[str, object] = {}
+    if path.exists():
+        document = read_yaml(path)
+        if document.data is not None and not isinstance(document.data, dict):
+            raise ConfigError([document.problem((), "the file must be a mapping of settings")])
+        settings = validate(document, Settings)
+        data = settings.model_dump()
+    data["config_dir"] = config_dir
+    scoring = dict(data.get("scoring") or {})  # type: ignore[call-overload]
+    if environ.get("MODBOT_CHECKPOINT"):
+        scoring["checkpoint"] = Path(environ["MODBOT_CHECKPOINT"])
+    if environ.get("MODBOT_SCORER"):
+        scoring["backend"] = environ["MODBOT_SCORER"]
+    data["scoring"] = scoring
+    if environ.get("MODBOT_DB"):
+        data["database"] = Path(environ["MODBOT_DB"])
+    if environ.get("MODBOT_LOG_LEVEL"):
+        data["log_level"] = environ["MODBOT_LOG_LEVEL"]
+    token = environ.get("DISCORD_TOKEN", "").strip()
+    data["discord_token"] = SecretStr(token) if token else None
+    return Settings.model_validate(data)
