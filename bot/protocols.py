@@ -34,16 +34,19 @@ class Enforcer(Protocol):
 class CaseStore(Protocol):
     """What the moderation pipeline needs from storage."""
 
-    async def record_case(self, draft: CaseDraft) -> Case: ...
+    async def record_decision(
+        self,
+        event: MessageEvent,
+        content_hash: str,
+        scores: Scores,
+        decision: Decision,
+        draft: CaseDraft | None,
+    ) -> tuple[bool, Case | None]:
+        """Claim the message at this content and write its case atomically; (False, None) if already claimed."""
+        ...
 
     async def record_enforcement(self, case_id: int, enforcement: Enforcement) -> Case: ...
 
     async def strike_times(self, guild_id: int, user_id: int, since: datetime) -> list[datetime]: ...
-
-    async def mark_processed(
-        self, event: MessageEvent, content_hash: str, scores: Scores, decision: Decision
-    ) -> bool:
-        """Remember that this message (at this content) was judged; False if it already was."""
-        ...
 
     async def already_processed(self, message_id: int, content_hash: str) -> bool: ...

@@ -116,7 +116,8 @@ class Scores:
 @dataclass(frozen=True, slots=True)
 class NormalizedText:
     raw: str
-    normalized: str  # NFKC, no format chars, confusables folded, lower case, leet folded, spacing joined
+    clean: str  # NFKC, no format chars or zalgo marks, confusables folded, leet folded, spacing joined
+    normalized: str  # `clean`, case-folded: what word lists and regexes see
 
     @property
     def changed(self) -> bool:

@@ -43,6 +43,14 @@ class DiscordSettings(_Section):
     mod_log_channel_id: int | None = None
     review_channel_id: int | None = None
     appeal_hint: str = "Reply with the Appeal button below, or contact the moderators."
+    catchup_limit: int = Field(default=200, ge=0, le=10_000)  # messages per thread never seen before
+    review_timeout: str = "1h"  # what the Timeout button in the review queue gives
+
+    @field_validator("review_timeout")
+    @classmethod
+    def _review_timeout(cls, value: str) -> str:
+        parse_duration(value)
+        return value
 
 
 class FeedSettings(_Section):

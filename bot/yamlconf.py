@@ -40,13 +40,13 @@ class ConfigError(ValueError):
 
 
 class _NoAliasLoader(yaml.SafeLoader):
-    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
+            event = self.peek_event()  # type: ignore[no-untyped-call]
             raise yaml.composer.ComposerError(
                 None, None, "YAML aliases (*name) are not allowed in modbot config", event.start_mark
             )
-        node: yaml.Node | None = super().compose_node(parent, index)  # type: ignore[misc]
+        node: yaml.Node | None = super().compose_node(parent, index)
         return node
 
 

@@ -20,7 +20,7 @@ os.environ.setdefault("HF_HOME", tempfile.mkdtemp(prefix="modbot-hf-"))
 os.environ.setdefault("TORCH_HOME", tempfile.mkdtemp(prefix="modbot-torch-"))
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-import pytest  # noqa: E402
+import pytest
 
 _real_connect = socket.socket.connect
 
@@ -37,3 +37,11 @@ def _guarded_connect(self: socket.socket, address: Any) -> Any:
 def _no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
     yield
+
+
+from tests.support import StaticScorer  # noqa: E402
+
+
+@pytest.fixture
+def static_scorer() -> StaticScorer:
+    return StaticScorer()

@@ -22,7 +22,8 @@ _LEET = str.maketrans(
      "@": "a", "$": "s", "!": "i", "|": "i", "+": "t", "€": "e", "£": "l"}
 )
 _LEET_CHARS = frozenset("0134578 9@$!|+€£".replace(" ", ""))
-_EDGE_PUNCT = "\"'.,;:?!()[]{}<>«»“”‘’…-_*~`"
+_LEADING_PUNCT = "\"'([{<«“‘`"
+_TRAILING_PUNCT = "\"'.,;:?!)]}>»”’…-_*~`"
 _SPACED_RUN = re.compile(r"(?<![^\W_])(?:[^\W_][\s.\-_*·,]+){2,}[^\W_](?![^\W_])")
 _SEPARATORS = re.compile(r"[\s.\-_*·,]+")
 MAX_CHARS = 20_000  # beyond this nobody is writing a comment; the rest is not worth the CPU
@@ -53,7 +54,7 @@ def _strip_invisible(text: str) -> str:
 
 def _deleet_word(word: str) -> str:
     """Fold leet characters in a whitespace-delimited word that contains at least one letter."""
-    core = word.strip(_EDGE_PUNCT)
+    core = word.lstrip(_LEADING_PUNCT).rstrip(_TRAILING_PUNCT)
     if not core or not any(ch.isalpha() for ch in core) or not any(ch in _LEET_CHARS for ch in core):
         return word
     start = word.index(core)
@@ -75,7 +76,8 @@ def clean(text: str) -> str:
 
 def normalize(text: str) -> NormalizedText:
     """Both forms the rules look at: the raw text, and the cleaned, case-folded text."""
-    return NormalizedText(raw=text, normalized=clean(text).casefold())
+    cleaned = clean(text)
+    return NormalizedText(raw=text, clean=cleaned, normalized=cleaned.casefold())
 
 
 _TOKEN = re.compile(r"[^\W_]+")

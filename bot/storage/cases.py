@@ -17,10 +17,14 @@ from bot.records import (
     Case,
     CaseDraft,
     CaseStatus,
+    Decision,
     Enforcement,
+    MessageEvent,
+    Scores,
     Variant,
 )
 from bot.storage.database import Database, from_db_time, to_db_time, utcnow
+from bot.storage.messages import MessageLog, claim
 
 
 class CaseNotFound(LookupError):
@@ -74,60 +78,85 @@ def _row_to_case(row: aiosqlite.Row) -> Case:
     )
 
 
+async def _insert_case(conn: aiosqlite.Connection, draft: CaseDraft) -> int:
+    created = draft.created_at or utcnow()
+    model = draft.model
+    async with conn.execute(
+        "SELECT COALESCE(MAX(number), 0) + 1 FROM cases WHERE guild_id = ?", (draft.guild_id,)
+    ) as cursor:
+        row = await cursor.fetchone()
+    number = int(row[0]) if row else 1
+    cursor = await conn.execute(
+        """INSERT INTO cases (guild_id, number, created_at, user_id, channel_id, message_id, actor, actor_id,
+               rule_id, actions, reason, text, scores, model_name, model_version, model_fallback, variant, status)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        (
+            draft.guild_id,
+            number,
+            to_db_time(created),
+            draft.user_id,
+            draft.channel_id,
+            draft.message_id,
+            draft.actor.value,
+            draft.actor_id,
+            draft.rule_id,
+            json.dumps([str(action) for action in draft.actions]),
+            draft.reason,
+            draft.text,
+            json.dumps(dict(draft.scores), sort_keys=True),
+            model.name if model else None,
+            model.version if model else None,
+            int(model.fallback) if model else 0,
+            draft.variant.value if draft.variant else None,
+            (CaseStatus.SHADOW if draft.shadow else CaseStatus.ACTIVE).value,
+        ),
+    )
+    case_id = cursor.lastrowid
+    assert case_id is not None
+    if draft.strike and not draft.shadow:
+        await conn.execute(
+            "INSERT INTO strikes (guild_id, user_id, case_id, created_at) VALUES (?, ?, ?, ?)",
+            (draft.guild_id, draft.user_id, case_id, to_db_time(created)),
+        )
+    return case_id
+
+
 class CaseRepository:
     """Implements `bot.protocols.CaseStore` on SQLite, plus the queries the CLI and cogs need."""
 
     def __init__(self, db: Database) -> None:
         self._db = db
+        self._messages = MessageLog(db)
+
+    async def already_processed(self, message_id: int, content_hash: str) -> bool:
+        return await self._messages.already_processed(message_id, content_hash)
 
     async def record_case(self, draft: CaseDraft) -> Case:
-        created = draft.created_at or utcnow()
-        model = draft.model
+        """A case with no message to claim: a moderator's action by hand."""
         async with self._db.transaction() as conn:
-            async with conn.execute(
-                "SELECT COALESCE(MAX(number), 0) + 1 FROM cases WHERE guild_id = ?", (draft.guild_id,)
-            ) as cursor:
-                row = await cursor.fetchone()
-            number = int(row[0]) if row else 1
-            cursor = await conn.execute(
-                """INSERT INTO cases (guild_id, number, created_at, user_id, channel_id, message_id, actor,
-                       actor_id, rule_id, actions, reason, text, scores, model_name, model_version,
-                       model_fallback, variant, status)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                (
-                    draft.guild_id,
-                    number,
-                    to_db_time(created),
-                    draft.user_id,
-                    draft.channel_id,
-                    draft.message_id,
-                    draft.actor.value,
-                    draft.actor_id,
-                    draft.rule_id,
-                    json.dumps([str(action) for action in draft.actions]),
-                    draft.reason,
-                    draft.text,
-                    json.dumps(dict(draft.scores), sort_keys=True),
-                    model.name if model else None,
-                    model.version if model else None,
-                    int(model.fallback) if model else 0,
-                    draft.variant.value if draft.variant else None,
-                    (CaseStatus.SHADOW if draft.shadow else CaseStatus.ACTIVE).value,
-                ),
-            )
-            case_id = cursor.lastrowid
-            if draft.strike and not draft.shadow:
-                await conn.execute(
-                    "INSERT INTO strikes (guild_id, user_id, case_id, created_at) VALUES (?, ?, ?, ?)",
-                    (draft.guild_id, draft.user_id, case_id, to_db_time(created)),
-                )
-        assert case_id is not None
+            case_id = await _insert_case(conn, draft)
         return await self.get_by_id(case_id)
+
+    async def record_decision(
+        self,
+        event: MessageEvent,
+        content_hash: str,
+        scores: Scores,
+        decision: Decision,
+        draft: CaseDraft | None,
+    ) -> tuple[bool, Case | None]:
+        """Claim the message and write its case in one transaction: after a crash, either both are
+        there (and catch-up skips the message) or neither is (and catch-up judges it again)."""
+        async with self._db.transaction() as conn:
+            if not await claim(conn, event, content_hash, scores, decision):
+                return False, None
+            case_id = await _insert_case(conn, draft) if draft is not None else None
+        return True, (await self.get_by_id(case_id) if case_id is not None else None)
 
     async def record_enforcement(self, case_id: int, enforcement: Enforcement) -> Case:
         async with self._db.transaction() as conn:
             await conn.execute(
-                "UPDATE cases SET applied = ?, errors = ?, notified = ? WHERE id = ?",
+                "UPDATE cases SET applied = ?, errors = ?, notified = ?, enforced = 1 WHERE id = ?",
                 (
                     json.dumps([kind.value for kind in enforcement.applied]),
                     json.dumps(list(enforcement.errors)),
@@ -136,6 +165,15 @@ class CaseRepository:
                 ),
             )
         return await self.get_by_id(case_id)
+
+    async def unenforced(self, guild_id: int | None = None) -> list[Case]:
+        """Active cases recorded but never carried out (the process died in between)."""
+        rows = await self._db.fetch_all(
+            """SELECT * FROM cases WHERE enforced = 0 AND status = 'active' AND actor = 'auto'
+               AND (? IS NULL OR guild_id = ?) ORDER BY id""",
+            (guild_id, guild_id),
+        )
+        return [_row_to_case(row) for row in rows]
 
     async def strike_times(self, guild_id: int, user_id: int, since: datetime) -> list[datetime]:
         rows = await self._db.fetch_all(

@@ -4,8 +4,38 @@ from __future__ import annotations
 
 import json
 
+import aiosqlite
+
 from bot.records import Decision, MessageEvent, Scores
 from bot.storage.database import Database, to_db_time, utcnow
+
+
+async def claim(
+    conn: aiosqlite.Connection, event: MessageEvent, content_hash: str, scores: Scores, decision: Decision
+) -> bool:
+    """Inside a transaction: note this message as judged at this content. False if it already was."""
+    cursor = await conn.execute(
+        """INSERT OR IGNORE INTO scored_messages
+           (message_id, content_hash, guild_id, channel_id, user_id, scored_at, model_name, scores, decision)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        (
+            event.message_id,
+            content_hash,
+            event.guild_id,
+            event.channel_id,
+            event.author_id,
+            to_db_time(utcnow()),
+            scores.model.name,
+            json.dumps(dict(scores.values), sort_keys=True),
+            ",".join(str(action) for action in decision.actions),
+        ),
+    )
+    await conn.execute(
+        """INSERT INTO channel_cursors (channel_id, last_message_id) VALUES (?, ?)
+           ON CONFLICT (channel_id) DO UPDATE SET last_message_id = MAX(last_message_id, excluded.last_message_id)""",
+        (event.channel_id, event.message_id),
+    )
+    return cursor.rowcount == 1
 
 
 class MessageLog:
@@ -18,36 +48,6 @@ class MessageLog:
             (message_id, content_hash),
         )
         return row is not None
-
-    async def mark_processed(
-        self, event: MessageEvent, content_hash: str, scores: Scores, decision: Decision
-    ) -> bool:
-        async with self._db.transaction() as conn:
-            cursor = await conn.execute(
-                """INSERT OR IGNORE INTO scored_messages
-                   (message_id, content_hash, guild_id, channel_id, user_id, scored_at, model_name, scores,
-                    decision)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                (
-                    event.message_id,
-                    content_hash,
-                    event.guild_id,
-                    event.channel_id,
-                    event.author_id,
-                    to_db_time(utcnow()),
-                    scores.model.name,
-                    json.dumps(dict(scores.values), sort_keys=True),
-                    ",".join(str(action) for action in decision.actions),
-                ),
-            )
-            inserted = cursor.rowcount == 1
-            await conn.execute(
-                """INSERT INTO channel_cursors (channel_id, last_message_id) VALUES (?, ?)
-                   ON CONFLICT (channel_id) DO UPDATE
-                   SET last_message_id = MAX(last_message_id, excluded.last_message_id)""",
-                (event.channel_id, event.message_id),
-            )
-        return inserted
 
     async def cursor(self, channel_id: int) -> int | None:
         row = await self._db.fetch_one(

@@ -1,0 +1,77 @@
+"""`modbot cases [--user ID] [--since DATE] [--format table|csv|json]`."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import click
+
+from bot.cli.context import CliContext, pass_cli
+from bot.storage import Database
+from bot.storage.cases import CaseQuery, CaseRepository, case_to_json
+
+_COLUMNS = ("number", "created_at", "user_id", "rule", "actions", "status", "model", "model_fallback", "text")
+
+
+def _parse_since(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"{value!r} is not a date like 2026-11-28 or 2026-11-28T10:00") from exc
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+async def _load(cli: CliContext, query: CaseQuery) -> list[dict[str, Any]]:
+    async with Database.open(cli.settings.database) as db:
+        return [case_to_json(case) for case in await CaseRepository(db).find(query)]
+
+
+def _cell(value: Any, width: int | None = None) -> str:
+    text = ", ".join(value) if isinstance(value, list) else "" if value is None else str(value)
+    text = text.replace("\n", " ")
+    return text if width is None or len(text) <= width else text[: width - 1] + "…"
+
+
+@click.command("cases")
+@click.option("--user", "user_id", type=int, help="Only this user's cases.")
+@click.option("--guild", "guild_id", type=int, help="Only this server's cases.")
+@click.option("--since", help="Only cases from this date (ISO 8601) on.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.option("--limit", type=int, default=1000, show_default=True)
+@pass_cli
+def cases(cli: CliContext, user_id: int | None, guild_id: int | None, since: str | None, fmt: str, limit: int) -> None:
+    """List recorded cases."""
+    rows = asyncio.run(
+        _load(cli, CaseQuery(guild_id=guild_id, user_id=user_id, since=_parse_since(since), limit=limit))
+    )
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    elif fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(_COLUMNS)
+        for row in rows:
+            writer.writerow([_cell(row[column]) for column in _COLUMNS])
+        click.echo(buffer.getvalue(), nl=False)
+    else:
+        if not rows:
+            click.echo("no cases")
+            return
+        widths = {"number": 5, "created_at": 19, "user_id": 20, "rule": 18, "actions": 24, "status": 8,
+                  "model": 18, "model_fallback": 8, "text": 40}
+        click.echo("  ".join(column.upper()[: widths[column]].ljust(widths[column]) for column in _COLUMNS))
+        for row in rows:
+            fallback = "FALLBACK" if row["model_fallback"] else ""
+            values = dict(row, created_at=row["created_at"][:19], model_fallback=fallback)
+            click.echo("  ".join(_cell(values[c], widths[c]).ljust(widths[c]) for c in _COLUMNS).rstrip())
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(cases)

@@ -1,0 +1,170 @@
+"""message -> normalize -> score -> rules -> record -> act -> record outcome.
+
+The case is written (together with the claim on the message) before anything happens on Discord,
+so a crash can lose an action but never a case, and a restart never judges a message twice.
+Cases whose actions never ran are found with `CaseRepository.unenforced()`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Literal
+
+from bot.moderation.normalize import normalize
+from bot.moderation.rules import RuleInput, RuleSet, decide
+from bot.protocols import CaseStore, Clock, Enforcer, Scorer
+from bot.records import (
+    Action,
+    ActionKind,
+    Actor,
+    CaseDraft,
+    Decision,
+    Enforcement,
+    MessageEvent,
+    ModelInfo,
+    ModerationOutcome,
+    NormalizedText,
+    Scores,
+)
+
+log = logging.getLogger("modbot.decision")
+
+SCORER_TIMEOUT_RULE = "scorer-timeout"
+_NOT_SCORED = ModelInfo("none", "", note="duplicate: not scored again")
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def _reason(decision: Decision) -> str:
+    parts = [hit.detail for hit in decision.hits if hit.rule_id == decision.rule_id]
+    if decision.escalation:
+        parts.append(f"escalation: {decision.escalation}")
+    if not parts and decision.shadow_hits:
+        parts = [f"shadow {hit.rule_id}: {hit.detail}" for hit in decision.shadow_hits]
+    return "; ".join(parts) or (decision.rule_id or "")
+
+
+def draft_for(
+    event: MessageEvent, text: NormalizedText, scores: Scores, decision: Decision, now: datetime
+) -> CaseDraft | None:
+    """The case a decision opens: none for a plain allow, a shadow case when only shadow rules fired."""
+    shadow_only = decision.is_allow and bool(decision.shadow_hits)
+    if decision.is_allow and not shadow_only:
+        return None
+    first_shadow = decision.shadow_hits[0] if decision.shadow_hits else None
+    return CaseDraft(
+        guild_id=event.guild_id,
+        user_id=event.author_id,
+        channel_id=event.channel_id,
+        message_id=event.message_id,
+        actor=Actor.AUTO,
+        actor_id=None,
+        rule_id=first_shadow.rule_id if shadow_only and first_shadow else decision.rule_id,
+        actions=decision.shadow_actions if shadow_only else decision.actions,
+        reason=_reason(decision),
+        text=text.raw,
+        scores=dict(scores.values),
+        model=scores.model,
+        variant=(first_shadow.variant if shadow_only and first_shadow else decision.variant),
+        shadow=shadow_only,
+        strike=decision.strike,
+        created_at=now,
+    )
+
+
+class ModerationPipeline:
+    def __init__(
+        self,
+        *,
+        scorer: Scorer,
+        rules: Callable[[], RuleSet],
+        store: CaseStore,
+        enforcer: Enforcer,
+        clock: Clock,
+        on_timeout: Literal["flag", "allow"] = "flag",
+    ) -> None:
+        self._scorer = scorer
+        self._rules = rules
+        self._store = store
+        self._enforcer = enforcer
+        self._clock = clock
+        self._on_timeout = on_timeout
+        self._in_flight: set[tuple[int, str]] = set()
+
+    async def judge(self, event: MessageEvent) -> tuple[NormalizedText, Scores, Decision]:
+        """Normalize, score and apply the rules; no side effects (used by `score` and `/rules test`)."""
+        text = normalize(event.content)
+        (scores,) = await self._scorer.score([text.clean])
+        rules = self._rules()
+        now = self._clock()
+        strikes = (
+            await self._store.strike_times(event.guild_id, event.author_id, now - rules.longest_window)
+            if rules.escalation
+            else []
+        )
+        decision = decide(rules, RuleInput.from_event(event, text, scores.values, strikes, now))
+        if scores.timed_out and decision.is_allow and self._on_timeout == "flag":
+            decision = Decision(
+                actions=(Action(ActionKind.FLAG),),
+                rule_id=SCORER_TIMEOUT_RULE,
+                user_message=None,
+            )
+        return text, scores, decision
+
+    async def handle(self, event: MessageEvent) -> ModerationOutcome:
+        digest = content_hash(event.content)
+        key = (event.message_id, digest)
+        if key in self._in_flight:
+            return self._duplicate(event)
+        self._in_flight.add(key)  # before any await: a concurrent duplicate event sees it
+        try:
+            if await self._store.already_processed(*key):
+                return self._duplicate(event)
+            return await self._handle(event, digest)
+        finally:
+            self._in_flight.discard(key)
+
+    async def _handle(self, event: MessageEvent, digest: str) -> ModerationOutcome:
+        text, scores, decision = await self.judge(event)
+        draft = draft_for(event, text, scores, decision, self._clock())
+        fresh, case = await self._store.record_decision(event, digest, scores, decision, draft)
+        if not fresh:
+            return self._duplicate(event)
+        enforcement = Enforcement()
+        if case is not None and not decision.is_allow:
+            enforcement = await self._enforcer.enforce(event, decision, case)
+            case = await self._store.record_enforcement(case.id, enforcement)
+        log.info(
+            "decision guild=%s channel=%s message=%s user=%s edited=%s rule=%s actions=%s variant=%s "
+            "model=%s fallback=%s case=%s applied=%s errors=%d scores=%s",
+            event.guild_id, event.channel_id, event.message_id, event.author_id, event.edited,
+            decision.rule_id, ",".join(str(a) for a in decision.actions),
+            decision.variant.value if decision.variant else None, scores.model.name, scores.model.fallback,
+            case.number if case else None, ",".join(k.value for k in enforcement.applied),
+            len(enforcement.errors), ",".join(f"{k}={v:.2f}" for k, v in sorted(scores.values.items())),
+        )
+        return ModerationOutcome(event, text, scores, decision, case, enforcement)
+
+    def _duplicate(self, event: MessageEvent) -> ModerationOutcome:
+        text = NormalizedText(event.content, event.content, event.content.casefold())
+        return ModerationOutcome(
+            event=event,
+            normalized=text,
+            scores=Scores({}, _NOT_SCORED),
+            decision=Decision(actions=(Action(ActionKind.ALLOW),)),
+            case=None,
+            enforcement=Enforcement(),
+            duplicate=True,
+        )
+
+
+class NullEnforcer:
+    """Does nothing and says so: for dry runs, the CLI and backtests."""
+
+    async def enforce(self, event: MessageEvent, decision: Decision, case: object) -> Enforcement:
+        return Enforcement()

@@ -1,0 +1,97 @@
+"""The compiled rule set: plain immutable data that `engine.decide` reads. Built by `compile.py`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from bot.moderation.rules.words import WordMatcher
+from bot.records import Action
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreCondition:
+    label: str
+    min: float
+    max: float
+
+    def holds(self, score: float) -> bool:
+        # max is exclusive, except that a band reaching 1.0 includes 1.0 itself
+        return self.min <= score and (score < self.max or self.max >= 1.0)
+
+
+@dataclass(frozen=True, slots=True)
+class WordCondition:
+    matcher: WordMatcher
+
+
+@dataclass(frozen=True, slots=True)
+class RegexCondition:
+    patterns: tuple[str, ...]
+    compiled: tuple[Any, ...] = field(compare=False, repr=False)
+
+
+Condition = ScoreCondition | WordCondition | RegexCondition
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    description: str
+    condition: Condition
+    actions: tuple[Action, ...]
+    priority: int
+    shadow: bool
+    strike: bool
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationStep:
+    strikes: int
+    within: timedelta
+    actions: tuple[Action, ...]
+
+    def describe(self) -> str:
+        from bot.durations import format_duration
+
+        return f"{self.strikes} strikes in {format_duration(self.within)}"
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    id: str
+    channels: frozenset[int]
+    articles: frozenset[int]
+    rules: tuple[Rule, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSet:
+    rules: tuple[Rule, ...]  # highest priority first, file order among equals
+    profiles: tuple[Profile, ...] = ()
+    escalation: tuple[EscalationStep, ...] = ()
+    exempt_roles: frozenset[int] = frozenset()
+    exempt_users: frozenset[int] = frozenset()
+    exempt_channels: frozenset[int] = frozenset()
+    allow: WordMatcher = field(default_factory=lambda: WordMatcher.build(()))
+    appeal: str = ""
+    source: str = "<memory>"
+
+    def profile_for(self, channel_ids: Iterable[int], article_id: int | None) -> Profile | None:
+        channels = set(channel_ids)
+        for profile in self.profiles:
+            if profile.channels & channels or (article_id is not None and article_id in profile.articles):
+                return profile
+        return None
+
+    @property
+    def labels(self) -> frozenset[str]:
+        every = [*self.rules, *(rule for profile in self.profiles for rule in profile.rules)]
+        return frozenset(rule.condition.label for rule in every if isinstance(rule.condition, ScoreCondition))
+
+    @property
+    def longest_window(self) -> timedelta:
+        return max((step.within for step in self.escalation), default=timedelta(0))

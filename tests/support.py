@@ -1,0 +1,44 @@
+"""Test helpers shared across the suite."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from bot.records import ModelInfo, Scores
+
+TEST_LABELS = frozenset({"toxicity", "severe_toxicity", "insult", "threat"})
+
+
+class StaticScorer:
+    """Scores from a table of trigger words: a word's scores apply when the text contains it.
+
+    Deterministic and instant, so tests of rules and the pipeline can say exactly what they expect.
+    """
+
+    def __init__(self, table: Mapping[str, Mapping[str, float]] | None = None) -> None:
+        self.table = dict(table or {"hateful": {"toxicity": 0.97, "insult": 0.8}, "rude": {"toxicity": 0.7}})
+        self.calls: list[str] = []
+        self._model = ModelInfo("test/static", "1")
+
+    @property
+    def model(self) -> ModelInfo:
+        return self._model
+
+    @property
+    def labels(self) -> frozenset[str]:
+        return TEST_LABELS
+
+    async def score(self, texts: Sequence[str]) -> list[Scores]:
+        results = []
+        for text in texts:
+            self.calls.append(text)
+            values = dict.fromkeys(sorted(TEST_LABELS), 0.01)
+            for word, scores in self.table.items():
+                if word in text.casefold():
+                    for label, value in scores.items():
+                        values[label] = max(values[label], value)
+            results.append(Scores(values, self._model))
+        return results
+
+    async def close(self) -> None:
+        return None
