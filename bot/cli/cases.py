@@ -64,7 +64,7 @@ def cases(cli: CliContext, user_id: int | None, guild_id: int | None, since: str
         if not rows:
             click.echo("no cases")
             return
-        widths = {"number": 5, "created_at": 19, "user_id": 20, "rule": 18, "actions": 24, "status": 8,
+        widths = {"number": 6, "created_at": 19, "user_id": 20, "rule": 18, "actions": 24, "status": 8,
                   "model": 18, "model_fallback": 8, "text": 40}
         click.echo("  ".join(column.upper()[: widths[column]].ljust(widths[column]) for column in _COLUMNS))
         for row in rows:

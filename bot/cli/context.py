@@ -11,7 +11,6 @@ import click
 from dotenv import dotenv_values
 
 from bot.settings import Settings, load_settings
-from bot.yamlconf import ConfigError
 
 EXIT_CONFIG = 2
 
@@ -26,10 +25,7 @@ class CliContext:
     @property
     def settings(self) -> Settings:
         if self._settings is None:
-            try:
-                settings = load_settings(self.config_dir, self.environ)
-            except ConfigError as exc:
-                raise click.ClickException(str(exc)) from exc
+            settings = load_settings(self.config_dir, self.environ)
             if self.db_override is not None:
                 settings = settings.model_copy(update={"database": self.db_override})
             self._settings = settings

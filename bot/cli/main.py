@@ -8,13 +8,27 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 import click
 
-from bot.cli.context import CliContext, build_environ
+from bot.cli.context import EXIT_CONFIG, CliContext, build_environ
+from bot.yamlconf import ConfigError
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class ModbotGroup(click.Group):
+    """Config problems end any command the same way: one `file:line: key: message` per line, exit 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ConfigError as exc:
+            for problem in exc.problems:
+                click.echo(str(problem), err=True)
+            ctx.exit(EXIT_CONFIG)
+
+
+@click.group(cls=ModbotGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--config", "config_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("config"),
     show_default=True, help="Directory holding settings.yaml and rules.yaml.",
