@@ -98,8 +98,9 @@ def _index_lines(node: yaml.Node, loc: Loc, lines: dict[Loc, int]) -> None:
 def parse_yaml(text: str, path: str = "<string>") -> YamlDocument:
     if len(text.encode("utf-8", "replace")) > MAX_BYTES:
         raise ConfigError([Problem(path, 1, "(file)", f"file is larger than {MAX_BYTES} bytes")])
-    loader = _NoAliasLoader(text)
+    loader: _NoAliasLoader | None = None
     try:
+        loader = _NoAliasLoader(text)
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
@@ -107,10 +108,16 @@ def parse_yaml(text: str, path: str = "<string>") -> YamlDocument:
         line = mark.line + 1 if mark else 1
         message = " ".join(part for part in (exc.context, exc.problem) if part) or "invalid YAML"
         raise ConfigError([Problem(path, line, "(syntax)", message)]) from exc
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        raise ConfigError([Problem(path, line, "(syntax)", f"character {exc.character!r} is not allowed")]) from exc
     except yaml.YAMLError as exc:
         raise ConfigError([Problem(path, 1, "(syntax)", str(exc))]) from exc
+    except RecursionError as exc:
+        raise ConfigError([Problem(path, 1, "(syntax)", "nested too deeply")]) from exc
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     lines: dict[Loc, int] = {}
     if node is not None:
         _index_lines(node, (), lines)
