@@ -1,0 +1,259 @@
+"""Benchmark: naive per-message `Detoxify.predict` against modbot's batching scorer in each quantize mode.
+
+    python bench/scoring.py [--json] [--messages 96] [--seconds 5] [--rate 30]
+
+Offline: a full-size `original` (bert-base) checkpoint with random weights is built once and cached under
+.bench-cache/ (speed does not depend on weight values). Messages are real comments from
+../shared/data/toxicity/test.csv.gz (chat-sized ones), or built-in sentences if that file is absent.
+
+Each mode runs in its own subprocess (so peak RSS is that mode's own), one after another, on the same
+messages and cores:
+- throughput: all messages offered at once; msgs/s = messages / wall time (naive: a loop of predict calls);
+- latency: a steady offered load (default 30 msgs/s, open loop) for --seconds; p50/p99 per message, from
+  arrival to scores. Naive runs predict on the event loop, as a naive bot does, so arrivals queue behind it;
+- peak RSS of the process (ru_maxrss) before any fp32 reference is loaded;
+- int8 fidelity: max |score difference| from fp32 over bot.scoring.fidelity.FIDELITY_SAMPLE.
+ratio = best mode's msgs/s / naive msgs/s. With --json the last line is one JSON object.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")  # read when huggingface_hub is imported (pitfall 3)
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+import argparse
+import asyncio
+import csv
+import gzip
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+CACHE = ROOT / ".bench-cache"
+DATA = ROOT.parent / "shared" / "data" / "toxicity"
+MODES = ("none", "int8-dynamic", "onnx-int8")
+
+
+def load_messages(count: int) -> list[str]:
+    texts: list[str] = []
+    path = DATA / "test.csv.gz"
+    if path.is_file():
+        with gzip.open(path, "rt", encoding="utf-8", newline="") as handle:
+            for row in csv.DictReader(handle):
+                text = " ".join((row.get("text") or "").split())
+                if 60 <= len(text) <= 260:  # chat-sized: about 15-60 tokens
+                    texts.append(text)
+    if not texts:
+        from bot.scoring.synthetic import BUILTIN_CORPUS
+
+        texts = list(BUILTIN_CORPUS)
+    while len(texts) < count:
+        texts = texts + [f"{text} ({len(texts)})" for text in texts]
+    return texts[:count]
+
+
+def tokenizer_corpus() -> list[str]:
+    path = DATA / "train.csv.gz"
+    if not path.is_file():
+        from bot.scoring.synthetic import BUILTIN_CORPUS
+
+        return list(BUILTIN_CORPUS)
+    texts: list[str] = []
+    with gzip.open(path, "rt", encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            texts.append(row.get("text") or "")
+            if len(texts) >= 30000:
+                break
+    return texts
+
+
+def ensure_checkpoint() -> Path:
+    from bot.scoring.synthetic import build_checkpoint
+
+    marker = CACHE / "original-full.path"
+    if marker.is_file():
+        path = Path(marker.read_text().strip())
+        if path.is_file():
+            return path
+    CACHE.mkdir(exist_ok=True)
+    started = time.perf_counter()
+    built = build_checkpoint(CACHE, "original", "full", corpus=tokenizer_corpus())
+    marker.write_text(str(built.path))
+    print(f"built {built.path.name} in {time.perf_counter() - started:.1f}s", file=sys.stderr)
+    return built.path
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def current_rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024.0
+    return float("nan")
+
+
+async def steady_load(score_one: Any, texts: list[str], rate: float, seconds: float) -> list[float]:
+    """Open-loop arrivals at `rate` msgs/s; latency from each scheduled arrival to its scores."""
+    loop = asyncio.get_running_loop()
+    count = max(1, int(rate * seconds))
+    start = loop.time() + 0.05
+    latencies: list[float] = []
+
+    async def one(index: int) -> None:
+        arrival = start + index / rate
+        await asyncio.sleep(max(0.0, arrival - loop.time()))
+        await score_one(texts[index % len(texts)])
+        latencies.append(loop.time() - arrival)
+
+    await asyncio.gather(*(one(index) for index in range(count)))
+    return latencies
+
+
+def run_child(mode: str, checkpoint: Path, messages: int, seconds: float, rate: float, threads: int) -> dict[str, Any]:
+    import torch
+
+    texts = load_messages(messages)
+    steady_texts = [f"{text} #{index}" for index, text in enumerate(load_messages(int(rate * seconds) + 1))]
+    result: dict[str, Any] = {"mode": mode}
+    if mode == "naive":
+        from detoxify import Detoxify
+
+        torch.set_num_threads(threads)
+        started = time.perf_counter()
+        model = Detoxify("original", checkpoint=str(checkpoint))
+        result["load_s"] = time.perf_counter() - started
+        model.predict(texts[0])  # warm-up
+        started = time.perf_counter()
+        for text in texts:
+            model.predict(text)
+        result["msgs_per_s"] = len(texts) / (time.perf_counter() - started)
+
+        async def naive_one(text: str) -> None:
+            model.predict(text)  # blocks the event loop, as a naive on_message does
+
+        latencies = asyncio.run(steady_load(naive_one, steady_texts, rate, seconds))
+        result["rss_mb"] = peak_rss_mb()
+        result["rss_now_mb"] = current_rss_mb()
+    else:
+        from bot.scoring.detoxify_engine import DetoxifyEngine
+        from bot.scoring.fidelity import measure
+        from bot.scoring.worker import BatchingScorer
+
+        started = time.perf_counter()
+        engine = DetoxifyEngine("original", checkpoint, quantize=mode, torch_threads=threads,  # type: ignore[arg-type]
+                                work_dir=CACHE)
+        result["load_s"] = time.perf_counter() - started
+        result["version"] = engine.info.version
+        engine.predict(texts[:4])  # warm-up
+
+        async def measure_scorer() -> tuple[float, list[float]]:
+            scorer = BatchingScorer(engine, batch_size=16, max_wait_s=0.005, cache_size=0, timeout_s=30.0,
+                                    owns_engine=False)
+            began = time.perf_counter()
+            results = await asyncio.gather(*(scorer.score([text]) for text in texts))
+            elapsed = time.perf_counter() - began
+            assert not any(r[0].timed_out for r in results)
+
+            async def one(text: str) -> None:
+                (scores,) = await scorer.score([text])
+                assert not scores.timed_out
+
+            lat = await steady_load(one, steady_texts, rate, seconds)
+            await scorer.close()
+            return len(texts) / elapsed, lat
+
+        result["msgs_per_s"], latencies = asyncio.run(measure_scorer())
+        result["rss_mb"] = peak_rss_mb()
+        result["rss_now_mb"] = current_rss_mb()
+        if mode != "none":
+            reference = DetoxifyEngine("original", checkpoint, quantize="none", torch_threads=threads)
+            fidelity = measure(reference, engine)
+            result["fidelity_max_abs_diff"] = fidelity.max_abs_diff
+            result["fidelity_label"] = fidelity.label
+    result["p50_ms"] = statistics.median(latencies) * 1000
+    result["p99_ms"] = percentile(latencies, 0.99) * 1000
+    result["messages"] = len(texts)
+    result["steady_messages"] = len(latencies)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--json", action="store_true", help="end with one JSON line")
+    parser.add_argument("--messages", type=int, default=96, help="messages for the throughput run")
+    parser.add_argument("--seconds", type=float, default=5.0, help="length of the steady-load run")
+    parser.add_argument("--rate", type=float, default=30.0, help="offered load, msgs/s")
+    parser.add_argument("--threads", type=int, default=2, help="torch / onnxruntime threads")
+    parser.add_argument("--modes", default=",".join(("naive", *MODES)))
+    parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--checkpoint", type=Path, default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.child:
+        print(json.dumps(run_child(args.child, args.checkpoint, args.messages, args.seconds, args.rate,
+                                   args.threads)))
+        return
+
+    checkpoint = ensure_checkpoint()
+    load_before = Path("/proc/loadavg").read_text().split()[:3] if Path("/proc/loadavg").exists() else []
+    rows: list[dict[str, Any]] = []
+    for mode in args.modes.split(","):
+        command = [sys.executable, __file__, "--child", mode, "--checkpoint", str(checkpoint),
+                   "--messages", str(args.messages), "--seconds", str(args.seconds), "--rate", str(args.rate),
+                   "--threads", str(args.threads)]
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            print(done.stderr[-3000:], file=sys.stderr)
+            raise SystemExit(f"mode {mode} failed (exit {done.returncode})")
+        rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        row = rows[-1]
+        print(f"{mode:>13}: {row['msgs_per_s']:7.1f} msgs/s  p50 {row['p50_ms']:8.1f} ms  "
+              f"p99 {row['p99_ms']:8.1f} ms @ {args.rate:g}/s  RSS peak {row['rss_mb']:5.0f} MB "
+              f"steady {row['rss_now_mb']:5.0f} MB  "
+              f"load {row['load_s']:5.1f}s"
+              + (f"  fidelity {row['fidelity_max_abs_diff']:.4f}" if "fidelity_max_abs_diff" in row else ""),
+              flush=True)
+    load_after = Path("/proc/loadavg").read_text().split()[:3] if Path("/proc/loadavg").exists() else []
+    naive = next((row for row in rows if row["mode"] == "naive"), None)
+    ours = [row for row in rows if row["mode"] != "naive"]
+    best = max(ours, key=lambda row: row["msgs_per_s"]) if ours else None
+    ratio = best["msgs_per_s"] / naive["msgs_per_s"] if best and naive else None
+    summary = {
+        "ratio": ratio,
+        "best_mode": best["mode"] if best else None,
+        "checkpoint": checkpoint.name,
+        "threads": args.threads,
+        "offered_rate": args.rate,
+        "loadavg_before": load_before,
+        "loadavg_after": load_after,
+        "modes": rows,
+    }
+    if ratio is not None and best is not None:
+        print(f"ratio: {ratio:.2f}x ({best['mode']} {best['msgs_per_s']:.1f} msgs/s vs naive "
+              f"{naive['msgs_per_s'] if naive else 0:.1f} msgs/s); loadavg {' '.join(load_before)} -> "
+              f"{' '.join(load_after)}")
+    if args.json:
+        print(json.dumps(summary))
+
+
+if __name__ == "__main__":
+    main()

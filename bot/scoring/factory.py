@@ -1,0 +1,90 @@
+"""Open the configured scorer: detoxify if it can load, else (if allowed) the profanity fallback.
+
+Order for the checkpoint: `scoring.checkpoint`; else torch hub's cache file for the model type; else a
+download, only when `scoring.allow_download` is set. Loading runs in a thread, off the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from bot.protocols import Scorer
+from bot.scoring import checkpoints
+from bot.scoring.engine import InferenceEngine
+from bot.scoring.labels import ARCHITECTURES, PROFANITY_LABEL
+from bot.scoring.worker import BatchingScorer
+from bot.settings import ScoringSettings
+
+log = logging.getLogger(__name__)
+
+FIX_HINT = (
+    "fix: run `modbot model fetch` on a machine with network access, or `modbot model import PATH` with a "
+    "trusted .ckpt file, or set `scoring.checkpoint` in config/settings.yaml (or MODBOT_CHECKPOINT); "
+    "`scoring.allow_fallback: true` starts the profanity-check fallback instead"
+)
+
+
+class ScorerUnavailable(Exception):
+    """detoxify could not load and the fallback is not allowed. The message names the fix."""
+
+
+class DetoxifyUnavailable(Exception):
+    """Why detoxify could not load (becomes the fallback's note)."""
+
+
+def known_labels(settings: ScoringSettings) -> frozenset[str]:
+    """Labels the configured scorer can produce; loads nothing."""
+    if settings.backend == "profanity":
+        return frozenset({PROFANITY_LABEL})
+    labels = set(ARCHITECTURES[settings.model_type].labels)
+    if settings.allow_fallback:
+        labels.add(PROFANITY_LABEL)
+    return frozenset(labels)
+
+
+def load_detoxify(settings: ScoringSettings) -> InferenceEngine:
+    """Blocking: find the checkpoint (downloading it only if allowed) and load it. Raises DetoxifyUnavailable."""
+    from bot.scoring.detoxify_engine import DetoxifyEngine
+
+    location = checkpoints.locate(settings)
+    if location.origin == "missing":
+        where = "scoring.checkpoint" if settings.checkpoint is not None else "the torch hub cache"
+        raise DetoxifyUnavailable(f"no {settings.model_type} checkpoint: {location.path} ({where}) does not exist"
+                                  " and downloads are off")
+    path = location.path
+    if location.origin == "download":
+        try:
+            path = checkpoints.download(settings.model_type)
+        except checkpoints.CheckpointError as exc:
+            raise DetoxifyUnavailable(str(exc)) from exc
+    try:
+        return DetoxifyEngine(
+            settings.model_type, path, device=settings.device, quantize=settings.quantize,
+            torch_threads=settings.torch_threads, work_dir=checkpoints.work_dir(),
+        )
+    except Exception as exc:  # unpickling, missing Hugging Face files, shape mismatches, CUDA absent...
+        raise DetoxifyUnavailable(f"detoxify could not load {path}: {type(exc).__name__}: {exc}") from exc
+
+
+def load_engine(settings: ScoringSettings) -> InferenceEngine:
+    """Blocking: the engine the settings ask for, with the fallback rules applied."""
+    from bot.scoring.profanity import ProfanityEngine
+
+    if settings.backend == "profanity":
+        return ProfanityEngine(fallback=False)
+    try:
+        return load_detoxify(settings)
+    except DetoxifyUnavailable as exc:
+        if not settings.allow_fallback:
+            raise ScorerUnavailable(f"detoxify is unavailable: {exc}. {FIX_HINT}") from exc
+        log.warning("scoring fallback=profanity-check reason=%r", str(exc))
+        return ProfanityEngine(fallback=True, note=str(exc))
+
+
+async def open_scorer(settings: ScoringSettings) -> Scorer:
+    engine = await asyncio.to_thread(load_engine, settings)
+    info = engine.info
+    log.info("scoring live model=%s version=%r fallback=%s labels=%s note=%r", info.name, info.version,
+             info.fallback, ",".join(sorted(engine.labels)), info.note)
+    return BatchingScorer.from_settings(engine, settings)

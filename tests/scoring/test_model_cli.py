@@ -1,0 +1,107 @@
+"""`modbot model info|fetch|import` through click's runner, with real settings files and a real cache dir."""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bot.cli import model as model_cli
+from bot.cli.main import cli
+from bot.scoring.synthetic import SyntheticCheckpoint
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    model_cli.register(cli)
+    return CliRunner()
+
+
+def _config(tmp_path: Path, scoring: str) -> Path:
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "settings.yaml").write_text(f"scoring:\n{scoring}", encoding="utf-8")
+    return config
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_info_with_a_checkpoint(runner: CliRunner, tmp_path: Path, original_ckpt: SyntheticCheckpoint,
+                                torch_home: Path) -> None:
+    config = _config(tmp_path, f"  checkpoint: {original_ckpt.path}\n")
+    result = runner.invoke(cli, ["--config", str(config), "model", "info", "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["model"] == "detoxify/original"
+    assert report["checkpoint"] == str(original_ckpt.path)
+    assert report["checkpoint_origin"] == "settings"
+    assert report["fallback"] is False
+    assert "toxicity" in report["labels"]
+    assert report["cache_dir"] == str(torch_home / "hub" / "checkpoints")
+
+
+def test_info_load_confirms_the_model(runner: CliRunner, tmp_path: Path,
+                                      original_ckpt: SyntheticCheckpoint) -> None:
+    config = _config(tmp_path, f"  checkpoint: {original_ckpt.path}\n  quantize: none\n")
+    result = runner.invoke(cli, ["--config", str(config), "model", "info", "--load"])
+    assert result.exit_code == 0, result.output
+    assert "live model:  detoxify/original" in result.output
+    assert "synthetic_original_tiny-" in result.output
+
+
+def test_info_says_fallback_when_nothing_is_there(runner: CliRunner, tmp_path: Path, torch_home: Path) -> None:
+    config = _config(tmp_path, "  allow_fallback: true\n")
+    result = runner.invoke(cli, ["--config", str(config), "model", "info"])
+    assert result.exit_code == 0, result.output
+    assert "profanity-check  [FALLBACK: detoxify unavailable]" in result.output
+    assert "modbot model fetch" in result.output
+
+
+def test_info_without_fallback_exits_1(runner: CliRunner, tmp_path: Path, torch_home: Path) -> None:
+    config = _config(tmp_path, "  allow_fallback: false\n")
+    result = runner.invoke(cli, ["--config", str(config), "model", "info"])
+    assert result.exit_code == 1
+    assert "none (the bot would refuse to start)" in result.output
+
+
+def test_fetch_offline_fails_clearly(runner: CliRunner, tmp_path: Path, torch_home: Path) -> None:
+    config = _config(tmp_path, "  model_type: original\n")
+    url = f"http://127.0.0.1:{_closed_port()}/toxic_original-c1212f89.ckpt"
+    result = runner.invoke(cli, ["--config", str(config), "model", "fetch", "--url", url])
+    assert result.exit_code == 1
+    assert "could not download" in result.output
+    assert "modbot model import PATH" in result.output
+    assert "Traceback" not in result.output
+    assert not list((torch_home / "hub" / "checkpoints").glob("*"))  # no partial file left behind
+
+
+def test_import_checks_copies_and_warns(runner: CliRunner, tmp_path: Path, original_ckpt: SyntheticCheckpoint,
+                                        torch_home: Path) -> None:
+    config = _config(tmp_path, "  model_type: original\n")
+    result = runner.invoke(cli, ["--config", str(config), "model", "import", str(original_ckpt.path), "--yes"])
+    assert result.exit_code == 0, result.output
+    assert "pickle" in result.output
+    target = torch_home / "hub" / "checkpoints" / "toxic_original-c1212f89.ckpt"
+    assert target.read_bytes() == original_ckpt.path.read_bytes()
+    info = runner.invoke(cli, ["--config", str(config), "model", "info", "--json"])
+    assert json.loads(info.output)["checkpoint_origin"] == "cache"
+
+
+def test_import_refuses_without_confirmation_and_bad_files(runner: CliRunner, tmp_path: Path,
+                                                           torch_home: Path) -> None:
+    config = _config(tmp_path, "  model_type: original\n")
+    junk = tmp_path / "junk.ckpt"
+    junk.write_bytes(b"not a checkpoint")
+    declined = runner.invoke(cli, ["--config", str(config), "model", "import", str(junk)], input="n\n")
+    assert declined.exit_code == 1
+    bad = runner.invoke(cli, ["--config", str(config), "model", "import", str(junk), "--yes"])
+    assert bad.exit_code == 1
+    assert "not a readable checkpoint" in bad.output
+    assert not (torch_home / "hub" / "checkpoints").exists()
