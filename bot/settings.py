@@ -66,6 +66,12 @@ class DigestSettings(_Section):
     poll_interval: str = "15m"
     max_backoff: str = "6h"
     user_agent: str = "modbot/0.1 (+https://github.com/modbot)"
+    fetch_articles: bool = True  # fetch each item's page for the full text; else use the feed's description
+    fetch_timeout_s: float = Field(default=20.0, gt=0, le=300)
+    discussion_rules: str = (
+        "**Discussion rules** - Talk about the article, not each other. No insults, threats, slurs or "
+        "harassment. Replies here are moderated automatically; moderators review what the bot flags."
+    )
 
     @field_validator("poll_interval", "max_backoff")
     @classmethod

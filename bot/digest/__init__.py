@@ -1,0 +1,1 @@
+"""The article digest: source -> extract -> clean -> summarize -> post -> mark posted."""

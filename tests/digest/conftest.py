@@ -1,0 +1,66 @@
+"""Fixtures for the digest: the committed sample files, and a loopback HTTP server that serves them."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+import pytest
+from aiohttp import web
+
+from tests.digest.samples import FIXTURES
+
+
+@dataclass
+class SiteRoutes:
+    """What the local site serves: path -> (body, content type). Tests change it between polls."""
+
+    pages: dict[str, tuple[bytes, str]] = field(default_factory=dict)
+    etags: dict[str, str] = field(default_factory=dict)
+    failing: set[str] = field(default_factory=set)
+    requests: list[tuple[str, str | None]] = field(default_factory=list)  # (path, If-None-Match)
+
+
+@dataclass
+class LocalSite:
+    base: str
+    routes: SiteRoutes
+
+    def serve(self, path: str, body: bytes | str, content_type: str = "text/html", etag: str | None = None) -> None:
+        data = body.encode() if isinstance(body, str) else body
+        self.routes.pages[path] = (data.replace(b"{base}", self.base.encode()), content_type)
+        if etag:
+            self.routes.etags[path] = etag
+
+    def serve_fixture(self, path: str, name: str, content_type: str, etag: str | None = None) -> None:
+        self.serve(path, (FIXTURES / name).read_bytes(), content_type, etag)
+
+
+@pytest.fixture
+async def site() -> AsyncIterator[LocalSite]:
+    routes = SiteRoutes()
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        routes.requests.append((request.path, request.headers.get("If-None-Match")))
+        if request.path in routes.failing:
+            return web.Response(status=503, text="down for maintenance")
+        if request.path not in routes.pages:
+            return web.Response(status=404, text="not found")
+        etag = routes.etags.get(request.path)
+        if etag and request.headers.get("If-None-Match") == etag:
+            return web.Response(status=304)
+        body, content_type = routes.pages[request.path]
+        headers = {"ETag": etag} if etag else {}
+        return web.Response(body=body, content_type=content_type, charset="utf-8", headers=headers)
+
+    app = web.Application()
+    app.router.add_route("GET", "/{tail:.*}", handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    server = web.TCPSite(runner, "127.0.0.1", 0)
+    await server.start()
+    port = runner.addresses[0][1]
+    try:
+        yield LocalSite(f"http://127.0.0.1:{port}", routes)
+    finally:
+        await runner.cleanup()

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import pytest
+
+from bot.digest.clean import Cleaner
+from bot.digest.summarize import Summarizer, is_candidate
+from tests.digest.samples import FIXTURES, SEED
+
+
+@pytest.fixture(scope="module")
+def summarizer() -> Summarizer:
+    return Summarizer()
+
+
+def test_lead_ins_fragments_and_captions_are_not_candidates() -> None:
+    assert not is_candidate("Council leader Ana Ruiz said in a statement to the local press…")
+    assert not is_candidate("The minister told reporters:")
+    assert not is_candidate("Too short.")
+    assert not is_candidate("A HEADLINE SHOUTED IN CAPITALS ABOUT THE NEWS TODAY.")
+    assert not is_candidate("A caption without a final stop under the photo of the harbour")
+    assert is_candidate("The town council voted on Tuesday to fund a ferry link to the island.")
+
+
+def test_summary_keeps_article_order_and_skips_the_lead_in(summarizer: Summarizer) -> None:
+    clean = Cleaner().clean_text((FIXTURES / "furniture.txt").read_text(encoding="utf-8"))
+    summary = summarizer.summarize(clean.body, 3, title=clean.title)
+
+    assert len(summary.sentences) == 3
+    assert not any("said in a statement" in s for s in summary.sentences)
+    positions = [clean.body.index(s) for s in summary.sentences]
+    assert positions == sorted(positions)
+
+
+def test_sentence_count_is_respected(summarizer: Summarizer) -> None:
+    clean = Cleaner().clean_text((FIXTURES / "furniture.txt").read_text(encoding="utf-8"))
+    assert len(summarizer.summarize(clean.body, 1).sentences) == 1
+    assert len(summarizer.summarize(clean.body, 5).sentences) == 5
+
+
+def test_text_with_no_candidates_still_gives_something(summarizer: Summarizer) -> None:
+    summary = summarizer.summarize("Short one.\n\nAnother.", 3)
+    assert summary.sentences == ("Short one.", "Another.")
+    assert summary.method == "lead"
+
+
+@pytest.mark.skipif(not SEED.is_file(), reason="../shared/data/seed is not beside this checkout")
+def test_seed_summary_is_substance_not_the_lead_in(summarizer: Summarizer) -> None:
+    clean = Cleaner().clean_text(SEED.read_text(encoding="utf-8"))
+    summary = summarizer.summarize(clean.body, 3, title=clean.title)
+    assert len(summary.sentences) == 3
+    assert not any("said in a statement to the Russian Military" in s for s in summary.sentences)
+    assert summary.sentences[0].startswith("Concluding a series of defense-related meetings")
