@@ -39,15 +39,21 @@ def _cell(value: Any, width: int | None = None) -> str:
     return text if width is None or len(text) <= width else text[: width - 1] + "…"
 
 
-@click.command("cases")
+@click.group("cases", invoke_without_command=True)
 @click.option("--user", "user_id", type=int, help="Only this user's cases.")
 @click.option("--guild", "guild_id", type=int, help="Only this server's cases.")
 @click.option("--since", help="Only cases from this date (ISO 8601) on.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
 @click.option("--limit", type=int, default=1000, show_default=True)
-@pass_cli
-def cases(cli: CliContext, user_id: int | None, guild_id: int | None, since: str | None, fmt: str, limit: int) -> None:
-    """List recorded cases."""
+@click.pass_context
+def cases(
+    ctx: click.Context, user_id: int | None, guild_id: int | None, since: str | None, fmt: str, limit: int
+) -> None:
+    """List recorded cases (or `modbot cases verify`)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    cli = ctx.find_object(CliContext)
+    assert cli is not None
     rows = asyncio.run(
         _load(cli, CaseQuery(guild_id=guild_id, user_id=user_id, since=_parse_since(since), limit=limit))
     )
@@ -71,6 +77,28 @@ def cases(cli: CliContext, user_id: int | None, guild_id: int | None, since: str
             fallback = "FALLBACK" if row["model_fallback"] else ""
             values = dict(row, created_at=row["created_at"][:19], model_fallback=fallback)
             click.echo("  ".join(_cell(values[c], widths[c]).ljust(widths[c]) for c in _COLUMNS).rstrip())
+
+
+async def _verify(cli: CliContext) -> tuple[int, list[str]]:
+    async with Database.open(cli.settings.database) as db:
+        count, problems = await CaseRepository(db).verify_chain()
+        integrity = await db.integrity_check()
+    found = [str(problem) for problem in problems]
+    if integrity != "ok":
+        found.insert(0, f"SQLite integrity check: {integrity}")
+    return count, found
+
+
+@cases.command("verify")
+@pass_cli
+def verify(cli: CliContext) -> None:
+    """Check the hash chain of the case log: exit 0 if intact, 1 naming each edited or deleted case."""
+    count, problems = asyncio.run(_verify(cli))
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        raise SystemExit(1)
+    click.echo(f"{count} cases, hash chain intact")
 
 
 def register(cli: click.Group) -> None:

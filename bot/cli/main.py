@@ -47,11 +47,11 @@ def cli(ctx: click.Context, config_dir: Path, db_path: Path | None, verbose: boo
 
 
 def _register() -> None:
-    from bot.cli import cases, rules, score
+    from bot.cli import backtest, cases, privacy, rules, score
 
-    for module in (rules, score, cases):
+    for module in (rules, score, cases, backtest, privacy):
         module.register(cli)
-    for optional in ("backtest", "model", "digest", "run", "admin"):
+    for optional in ("model", "digest", "run", "admin"):
         try:
             module = __import__(f"bot.cli.{optional}", fromlist=["register"])
         except ModuleNotFoundError as exc:

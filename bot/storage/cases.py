@@ -23,6 +23,7 @@ from bot.records import (
     Scores,
     Variant,
 )
+from bot.storage import audit
 from bot.storage.database import Database, from_db_time, to_db_time, utcnow
 from bot.storage.messages import MessageLog, claim
 
@@ -113,12 +114,29 @@ async def _insert_case(conn: aiosqlite.Connection, draft: CaseDraft) -> int:
     )
     case_id = cursor.lastrowid
     assert case_id is not None
+    await _seal(conn, case_id, draft.user_id, draft.text)
     if draft.strike and not draft.shadow:
         await conn.execute(
             "INSERT INTO strikes (guild_id, user_id, case_id, created_at) VALUES (?, ?, ?, ?)",
             (draft.guild_id, draft.user_id, case_id, to_db_time(created)),
         )
     return case_id
+
+
+async def _seal(conn: aiosqlite.Connection, case_id: int, user_id: int, text: str | None) -> None:
+    """Link the new case into the hash chain (see bot/storage/audit.py)."""
+    async with conn.execute("SELECT hash FROM cases WHERE id < ? ORDER BY id DESC LIMIT 1", (case_id,)) as cursor:
+        previous = await cursor.fetchone()
+    prev_hash = previous[0] if previous and previous[0] else audit.GENESIS
+    salt = audit.new_salt()
+    subject = audit.subject_digest(salt, user_id, text)
+    async with conn.execute("SELECT * FROM cases WHERE id = ?", (case_id,)) as cursor:
+        row = await cursor.fetchone()
+    assert row is not None
+    await conn.execute(
+        "UPDATE cases SET salt = ?, subject_digest = ?, prev_hash = ?, hash = ? WHERE id = ?",
+        (salt, subject, prev_hash, audit.case_hash(dict(row), subject, prev_hash), case_id),
+    )
 
 
 class CaseRepository:
@@ -247,6 +265,10 @@ class CaseRepository:
             CaseNote(row["case_id"], row["author_id"], row["body"], from_db_time(row["created_at"]))
             for row in rows
         ]
+
+    async def verify_chain(self) -> tuple[int, list[audit.ChainProblem]]:
+        rows = await self._db.fetch_all("SELECT * FROM cases ORDER BY id")
+        return len(rows), audit.verify_rows([dict(row) for row in rows])
 
     async def count_by_action(self, guild_id: int | None, since: datetime | None) -> dict[str, int]:
         cases = await self.find(CaseQuery(guild_id=guild_id, since=since, limit=1_000_000))

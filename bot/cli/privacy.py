@@ -1,0 +1,58 @@
+"""`modbot purge --older-than 90d` and `modbot forget USER_ID`."""
+
+from __future__ import annotations
+
+import asyncio
+
+import click
+
+from bot.cli.context import CliContext, pass_cli
+from bot.durations import DurationError, parse_duration
+from bot.storage import Database
+from bot.storage.database import utcnow
+from bot.storage.privacy import Erased, forget, purge
+
+
+def _report(erased: Erased) -> str:
+    return (f"erased text of {erased.cases} cases and {erased.review_items} review items; "
+            f"removed {erased.scored_messages} scored-message records")
+
+
+@click.command("purge")
+@click.option("--older-than", "older_than", default=None, help="Age such as 90d (default: `retention` in settings).")
+@pass_cli
+def purge_command(cli: CliContext, older_than: str | None) -> None:
+    """Erase stored message text older than the retention period; cases and counts stay."""
+    text = older_than or cli.settings.retention
+    try:
+        age = parse_duration(text)
+    except DurationError as exc:
+        raise click.BadParameter(str(exc), param_hint="--older-than") from exc
+
+    async def run() -> Erased:
+        async with Database.open(cli.settings.database) as db:
+            return await purge(db, utcnow() - age)
+
+    click.echo(f"older than {text}: " + _report(asyncio.run(run())))
+
+
+@click.command("forget")
+@click.argument("user_id", type=int)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_cli
+def forget_command(cli: CliContext, user_id: int, yes: bool) -> None:
+    """Erase a user's stored text and identity; anonymous counts stay."""
+    if not yes:
+        click.confirm(f"Erase everything stored about user {user_id}?", abort=True)
+
+    async def run() -> Erased:
+        async with Database.open(cli.settings.database) as db:
+            return await forget(db, user_id)
+
+    erased = asyncio.run(run())
+    click.echo(f"user {user_id}: " + _report(erased) + f"; anonymised {erased.strikes} strikes")
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(purge_command)
+    cli.add_command(forget_command)

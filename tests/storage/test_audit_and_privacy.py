@@ -1,0 +1,101 @@
+"""The hash-chained case log finds edited and deleted rows; purge and forget erase text but keep counts."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.records import Action, ActionKind, Actor, CaseDraft, ModelInfo
+from bot.storage import Database
+from bot.storage.cases import CaseQuery, CaseRepository
+from bot.storage.privacy import forget, purge
+
+T0 = datetime(2026, 6, 1, tzinfo=UTC)
+
+
+def draft(user: int, text: str, at: datetime = T0) -> CaseDraft:
+    return CaseDraft(
+        guild_id=1, user_id=user, channel_id=2, message_id=None, actor=Actor.AUTO, actor_id=None, rule_id="toxic",
+        actions=(Action(ActionKind.DELETE),), reason="toxicity 0.95", text=text, scores={"toxicity": 0.95},
+        model=ModelInfo("detoxify/original", "0.5.4"), strike=True, created_at=at,
+    )
+
+
+async def seed(path: Path, count: int = 4) -> None:
+    async with Database.open(path) as db:
+        cases = CaseRepository(db)
+        for index in range(count):
+            await cases.record_case(draft(user=10 + index % 2, text=f"message {index}", at=T0 + timedelta(days=index)))
+
+
+async def verify(path: Path) -> list[str]:
+    async with Database.open(path) as db:
+        _, problems = await CaseRepository(db).verify_chain()
+    return [str(problem) for problem in problems]
+
+
+def tamper(path: Path, sql: str) -> None:
+    with sqlite3.connect(path) as conn:
+        conn.execute("DROP TRIGGER IF EXISTS cases_no_delete")
+        conn.execute(sql)
+
+
+async def test_untouched_chain_verifies(tmp_path: Path) -> None:
+    await seed(tmp_path / "a.db")
+    assert await verify(tmp_path / "a.db") == []
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        pytest.param("UPDATE cases SET rule_id = 'nothing' WHERE number = 2",
+                     "case #2 (id 2): recorded decision was edited", id="edited-rule"),
+        pytest.param("UPDATE cases SET actions = '[\"warn\"]' WHERE number = 3", "case #3 (id 3): recorded decision",
+                     id="edited-actions"),
+        pytest.param("UPDATE cases SET text = 'harmless' WHERE number = 1", "case #1 (id 1): user or text was edited",
+                     id="edited-text"),
+        pytest.param("UPDATE cases SET user_id = 99 WHERE number = 4", "case #4 (id 4): user or text was edited",
+                     id="edited-user"),
+        pytest.param("DELETE FROM cases WHERE number = 2", "ids 2..2 are missing", id="deleted-middle"),
+    ],
+)
+async def test_verify_finds_edits_and_deletions(tmp_path: Path, sql: str, expected: str) -> None:
+    path = tmp_path / "a.db"
+    await seed(path)
+    tamper(path, sql)
+    problems = await verify(path)
+    assert any(expected in problem for problem in problems), problems
+
+
+async def test_cases_cannot_be_deleted_through_sql(tmp_path: Path) -> None:
+    path = tmp_path / "a.db"
+    await seed(path)
+    with sqlite3.connect(path) as conn, pytest.raises(sqlite3.IntegrityError, match="never deleted"):
+        conn.execute("DELETE FROM cases")
+
+
+async def test_forget_erases_text_and_identity_keeps_counts_and_chain(tmp_path: Path) -> None:
+    path = tmp_path / "a.db"
+    await seed(path)
+    async with Database.open(path) as db:
+        erased = await forget(db, 10)
+        cases = await CaseRepository(db).find(CaseQuery())
+    assert erased.cases == 2 and erased.strikes == 2
+    assert len(cases) == 4
+    assert [c.user_id for c in cases] == [0, 11, 0, 11]
+    assert [c.text for c in cases] == [None, "message 1", None, "message 3"]
+    assert await verify(path) == []
+
+
+async def test_purge_erases_old_text_only(tmp_path: Path) -> None:
+    path = tmp_path / "a.db"
+    await seed(path)
+    async with Database.open(path) as db:
+        erased = await purge(db, T0 + timedelta(days=2))
+        texts = [c.text for c in await CaseRepository(db).find(CaseQuery())]
+    assert erased.cases == 2
+    assert texts == [None, None, "message 2", "message 3"]
+    assert await verify(path) == []
