@@ -150,3 +150,32 @@ def test_backtest_names_a_missing_column(tmp_path: Path, config_dir: Path) -> No
     result = CliRunner().invoke(cli, ["--config", str(config_dir), "backtest", str(data), "--text-column", "body",
                                       "--label-column", "label"])
     assert result.exit_code == 1 and "no column 'body'" in result.output
+
+
+def test_cases_verify_passes_then_names_an_edited_case(tmp_path: Path) -> None:
+    import sqlite3
+
+    db = tmp_path / "m.db"
+    _seed_cases(db)
+    code, out, _ = run("--db", str(db), "cases", "verify")
+    assert code == 0 and "3 cases, hash chain intact" in out
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE cases SET reason = 'nothing to see' WHERE number = 2")
+    result = CliRunner().invoke(cli, ["--db", str(db), "cases", "verify"])
+    assert result.exit_code == 1
+    assert "case #2 (id 2): recorded decision was edited" in result.stderr
+
+
+def test_forget_and_purge_erase_text_but_keep_cases(tmp_path: Path) -> None:
+    db = tmp_path / "m.db"
+    _seed_cases(db)
+    code, out, _ = run("--db", str(db), "forget", "1", "--yes")
+    assert code == 0 and "erased text of 2 cases" in out
+    code, out, _ = run("--db", str(db), "purge", "--older-than", "0s")
+    assert code == 2  # zero is not a retention period
+    code, out, _ = run("--db", str(db), "purge", "--older-than", "90d")
+    assert code == 0 and "erased text of 0 cases" in out
+    code, out, _ = run("--db", str(db), "cases", "--format", "json")
+    rows = json.loads(out)
+    assert [(r["user_id"], r["text"] is None) for r in rows] == [(0, True), (2, False), (0, True)]
+    assert run("--db", str(db), "cases", "verify")[0] == 0
