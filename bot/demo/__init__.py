@@ -1,0 +1,1 @@
+"""`modbot demo`: the whole bot offline, against a Discord simulated in-process by SimCord."""

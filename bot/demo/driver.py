@@ -1,0 +1,176 @@
+"""Runs the demo: the real App and ModBot on a SimCord world, the scenario's replies posted one by one.
+
+Everything is real except Discord itself: the configured scorer (detoxify, or the profanity-check
+fallback, and the transcript says which), the configured rules, the SQLite database (left behind for
+`modbot cases`), the enforcer, the mod log and the review buttons.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import discord
+import simcord
+
+from bot.app import App
+from bot.demo.direct_scorer import DirectScorer
+from bot.demo.scenario import Scenario, load_scenario
+from bot.demo.transcript import describe_outcome
+from bot.discord_adapter.client import ModBot
+from bot.protocols import Scorer
+from bot.records import ModerationOutcome
+from bot.settings import DiscordSettings, Settings
+from bot.storage.cases import CaseQuery
+from bot.storage.reviews import ReviewStatus
+
+Echo = Callable[[str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class DemoReport:
+    replies: int
+    judged: int
+    cases: int
+    reviews: int
+    mod_log_posts: int
+    model: str
+    fallback: bool
+    bot_errors: tuple[str, ...]
+
+
+@dataclass
+class _Outcomes:
+    """Filled by the bot's outcome hook; drained by the driver after each reply."""
+
+    pending: list[ModerationOutcome]
+
+    async def hook(self, message: discord.Message, outcome: ModerationOutcome) -> None:
+        self.pending.append(outcome)
+
+    def drain(self) -> list[ModerationOutcome]:
+        drained, self.pending = self.pending, []
+        return drained
+
+
+async def run_demo(
+    settings: Settings, echo: Echo, *, scorer: Scorer | None = None, scenario: Scenario | None = None
+) -> DemoReport:
+    story = scenario or load_scenario()
+    live = scorer or await DirectScorer.load(settings.scoring)
+    try:
+        async with App.open(settings, scorer=live) as app:
+            return await _in_simcord(app, story, echo)
+    finally:
+        if scorer is None:
+            await live.close()
+
+
+async def _in_simcord(app: App, story: Scenario, echo: Echo) -> DemoReport:
+    outcomes = _Outcomes([])
+    bot = ModBot(app, hook=outcomes.hook)
+    env = simcord.Env(bot)
+    await env.start()
+    try:
+        with env.time_context():
+            return await _play(env, app, bot, story, outcomes, echo)
+    finally:
+        await env.shutdown()
+
+
+async def _play(
+    env: simcord.Env, app: App, bot: ModBot, story: Scenario, outcomes: _Outcomes, echo: Echo
+) -> DemoReport:
+    model = app.scorer.model
+    echo("modbot demo: the real bot on a Discord simulated in-process (SimCord). No network, no token.")
+    echo(f"Scoring model: {model.describe()}")
+    if model.fallback:
+        echo("  -> detoxify could not load, so the FALLBACK scorer judged every message below.")
+    echo(f"Rules:         {app.rules.path} ({len(app.rules.current.rules)} rules)")
+    echo(f"Database:      {app.settings.database}")
+    echo("")
+
+    guild = env.create_guild("Riverside Ledger")
+    news = guild.create_text_channel("news")
+    mod_log = guild.create_text_channel("mod-log")
+    review = guild.create_text_channel("review")
+    mods = guild.create_role("Moderators", permissions=discord.Permissions(manage_messages=True))
+    moderator = guild.add_member(env.create_user("sam", global_name="Sam (moderator)"), roles=[mods])
+    members = {
+        handle: guild.add_member(env.create_user(handle, global_name=name))
+        for handle, name in story.people.items()
+    }
+    app.settings = app.settings.model_copy(
+        update={
+            "discord": DiscordSettings(
+                guild_ids=(guild.id,),
+                moderated_channel_ids=(news.id,),
+                mod_log_channel_id=mod_log.id,
+                review_channel_id=review.id,
+                appeal_hint=app.settings.discord.appeal_hint,
+                catchup_limit=app.settings.discord.catchup_limit,
+                review_timeout=app.settings.discord.review_timeout,
+            )
+        }
+    )
+    await bot.announce_model()
+
+    channel = bot.get_channel(news.id)
+    assert isinstance(channel, discord.TextChannel)
+    article = story.article
+    embed = discord.Embed(title=article.title, description=article.summary)
+    embed.set_footer(text=article.source)
+    post = await channel.send(embed=embed)
+    await post.create_thread(name=article.title[:100])
+    await env.settle()
+    (thread,) = news.threads
+    echo(f"#news  {article.title}  ({article.source})")
+    echo(f"       {article.summary}")
+    echo(f"       thread: {len(story.replies)} replies follow")
+    echo("")
+
+    for number, reply in enumerate(story.replies, start=1):
+        actor = members[reply.who]
+        name = story.people[reply.who]
+        echo(f"[{number:02}] {name}: {reply.says}")
+        message = await actor.send(thread, reply.says)
+        for outcome in outcomes.drain():
+            echo(describe_outcome(outcome))
+        if reply.edit is not None:
+            if message.id not in {m.id for m in thread.history()}:
+                echo("      (it was removed, so there is nothing left to edit)")
+                continue
+            echo(f"      {name} edits it to: {reply.edit}")
+            await actor.edit(message, reply.edit)
+            for outcome in outcomes.drain():
+                echo(describe_outcome(outcome))
+
+    open_items = await bot.reviews.find(guild_id=guild.id, status=ReviewStatus.OPEN)
+    if open_items:
+        echo("")
+        echo(f"Review queue: {len(open_items)} flagged message(s); {moderator.user.global_name} decides:")
+    by_id = {m.id: m for m in review.history()}
+    for index, item in enumerate(open_items):
+        verdict = "Approve" if index == 0 else "Remove"
+        review_message = by_id.get(item.review_message_id or 0)
+        if review_message is None:
+            continue
+        echo(f"  review #{item.id} {item.text!r}: {verdict}")
+        result = await moderator.click(review_message, label=verdict)
+        if result.response is not None:
+            echo(f"      -> {result.response.content}")
+
+    cases = await app.cases.find(CaseQuery(guild_id=guild.id))
+    judged = await app.messages.count(guild.id)
+    reviews = await bot.reviews.find(guild_id=guild.id)
+    log_posts = len(mod_log.history())
+    errors = tuple(f"{type(exc).__name__}: {exc}" for exc in env.errors)
+    echo("")
+    echo(f"Done: {len(story.replies)} replies, {judged} judgements (edits count again), {len(cases)} cases, "
+         f"{len(reviews)} review items, {log_posts} mod-log posts.")
+    echo(f"Scored by: {model.describe()}")
+    if errors:
+        echo("The bot raised errors: " + "; ".join(errors))
+    echo(f"See the cases: modbot --db {app.settings.database} cases")
+    return DemoReport(len(story.replies), judged, len(cases), len(reviews), log_posts, model.describe(),
+                      model.fallback, errors)

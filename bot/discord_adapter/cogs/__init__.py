@@ -1,0 +1,1 @@
+"""Thin cogs: convert the Discord event, call one service, report."""

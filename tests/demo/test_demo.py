@@ -1,0 +1,99 @@
+"""`modbot demo`: the scenario's shape, the driver with a known scorer, and the CLI end to end offline."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.demo.driver import run_demo
+from bot.demo.scenario import load_scenario
+from bot.settings import Settings
+from tests.discord_adapter.conftest import KeywordScorer, write_rules
+
+REPO = Path(__file__).resolve().parents[2]
+ZERO_WIDTH = "\u200b"
+
+
+def test_bundled_thread_is_a_realistic_mix() -> None:
+    story = load_scenario()
+    assert 15 <= len(story.replies) <= 30
+    texts = [reply.says for reply in story.replies]
+    assert sum(reply.edit is not None for reply in story.replies) == 1
+    assert any(ZERO_WIDTH in text for text in texts)
+    assert any(any(ch.isdigit() for ch in word) and any(ch.isalpha() for ch in word)
+               for text in texts for word in text.split() if len(word) > 3)
+    assert len(story.article.summary) > 100 and story.article.title
+
+
+async def test_driver_prints_who_said_what_and_what_the_bot_did(tmp_path: Path) -> None:
+    write_rules(tmp_path / "rules.yaml")
+    settings = Settings(database=tmp_path / "demo.db", config_dir=tmp_path, rules_file=Path("rules.yaml"))
+    story = load_scenario(
+        """
+article: {title: "Bridge vote", source: "test", summary: "The town votes on a bridge."}
+people: {ann: "Ann", ben: "Ben"}
+replies:
+  - {who: ann, says: "Good news for cyclists."}
+  - {who: ben, says: "Nice try.", edit: "Nice try, idiot."}
+  - {who: ann, says: "That is garbage reasoning."}
+"""
+    )
+    lines: list[str] = []
+
+    report = await run_demo(settings, lines.append, scorer=KeywordScorer(), scenario=story)
+
+    text = "\n".join(lines)
+    assert "Scoring model: test/keywords 1" in text
+    assert "[01] Ann: Good news for cyclists." in text and "allowed" in text
+    assert "Ben edits it to: Nice try, idiot." in text
+    assert "case #1: rule toxic" in text and "author told by DM" in text
+    assert "case #2: rule toxic-review" in text and "review #1" in text
+    assert (report.replies, report.judged, report.cases, report.bot_errors) == (3, 4, 2, ())
+    assert report.model == "test/keywords 1" and not report.fallback
+
+
+def test_cli_demo_runs_offline_without_token_and_leaves_cases(tmp_path: Path) -> None:
+    config = tmp_path / "config"
+    config.mkdir()
+    shutil.copy(REPO / "config" / "rules.yaml", config / "rules.yaml")  # defaults otherwise: detoxify
+    db = tmp_path / "demo.db"
+    env = {k: v for k, v in os.environ.items() if k not in ("DISCORD_TOKEN", "MODBOT_SCORER", "MODBOT_DB")}
+    env["TORCH_HOME"] = str(tmp_path / "torch")  # no detoxify checkpoint here: the fallback must say so
+    base = [sys.executable, "-m", "bot", "--config", str(config), "--db", str(db)]
+
+    demo = subprocess.run([*base, "demo"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert demo.returncode == 0, demo.stderr
+    assert "FALLBACK" in demo.stdout and "profanity-check" in demo.stdout
+    assert "[01] " in demo.stdout and "edits it to:" in demo.stdout
+
+    listed = subprocess.run([*base, "cases", "--format", "json"], cwd=tmp_path, env=env, capture_output=True,
+                            text=True, timeout=120)
+    assert listed.returncode == 0, listed.stderr
+    cases = json.loads(listed.stdout)
+    assert len(cases) >= 3
+    auto = [case for case in cases if case["actor"] == "auto"]
+    assert auto and all(case["model"] == "profanity-check" and case["model_fallback"] for case in auto)
+    assert any(case["actor"] == "moderator" for case in cases)  # a review verdict in the demo
+    assert {"delete", "warn"} <= {action for case in cases for action in case["actions"]}
+
+
+def test_run_without_a_token_runs_the_demo(tmp_path: Path) -> None:
+    config = tmp_path / "config"
+    config.mkdir()
+    shutil.copy(REPO / "config" / "rules.yaml", config / "rules.yaml")
+    env = {k: v for k, v in os.environ.items() if k not in ("DISCORD_TOKEN", "MODBOT_DB", "MODBOT_SCORER")}
+    env["TORCH_HOME"] = str(tmp_path / "torch")
+    (tmp_path / ".env").write_text("DISCORD_TOKEN=\n", encoding="utf-8")  # present but empty: still no token
+
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "--config", str(config), "--db", str(tmp_path / "run.db"), "run"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("No DISCORD_TOKEN set")
+    assert "Scoring model: profanity-check 1.9.1 (FALLBACK" in result.stdout
