@@ -52,10 +52,18 @@ def _strip_invisible(text: str) -> str:
     return unicodedata.normalize("NFC", "".join(kept))
 
 
+_NUMBER_WITH_SUFFIX = re.compile(r"^(?:\d+[^\W\d_]{1,2}|[^\W\d_]{1,2}\d+|\d{2,}[^\W\d_]+|[^\W\d_]+\d{2,})$")
+
+
 def _deleet_word(word: str) -> str:
-    """Fold leet characters in a whitespace-delimited word that contains at least one letter."""
+    """Fold leet characters in a whitespace-delimited word that contains at least one letter.
+
+    Numbers with a unit or a short suffix ("3am", "5pm", "2nd", "mp3", "covid19") are words, not leet.
+    """
     core = word.lstrip(_LEADING_PUNCT).rstrip(_TRAILING_PUNCT)
     if not core or not any(ch.isalpha() for ch in core) or not any(ch in _LEET_CHARS for ch in core):
+        return word
+    if _NUMBER_WITH_SUFFIX.match(core):
         return word
     start = word.index(core)
     return word[:start] + core.translate(_LEET) + word[start + len(core):]

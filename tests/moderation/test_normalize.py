@@ -43,6 +43,16 @@ def test_ordinary_words_containing_the_letters_do_not_match(text: str) -> None:
     assert LISTED.first_match(tokens(normalize(text).normalized)) is None
 
 
+@pytest.mark.parametrize("text", ["3am", "5pm", "the 2nd", "4th of july", "an mp3", "covid19", "10km", "1st"])
+def test_numbers_with_suffixes_are_not_leet(text: str) -> None:
+    assert normalize(f"at {text}").normalized == f"at {text}".casefold()
+
+
+@pytest.mark.parametrize(("text", "expected"), [("5hit", "shit"), ("1diot", "idiot"), ("b1tch", "bitch")])
+def test_leet_with_one_leading_digit_still_folds(text: str, expected: str) -> None:
+    assert normalize(text).normalized == expected
+
+
 def test_normalized_keeps_numbers_and_reports_change() -> None:
     plain = normalize("I paid 100 dollars")
     assert plain.normalized == "i paid 100 dollars"
