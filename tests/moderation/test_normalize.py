@@ -22,6 +22,9 @@ LISTED = WordMatcher.build(["idiot", "ass", "cunt", "slur word"])
         pytest.param("i̷d̸i̵o̶t̴", "idiot", id="zalgo"),
         pytest.param("a \u202eslur word\u202c here", "slur word", id="rtl-override-phrase"),
         pytest.param("SLUR    WORD", "slur word", id="phrase-case-spacing"),
+        pytest.param("you're all i\u200bd\u200bi\u200bo\u200bt\u200bs", "idiot", id="plural-zero-width"),
+        pytest.param("stupid idiiiots", "idiot", id="plural-stretched"),
+        pytest.param("you asses", "ass", id="plural-es"),
     ],
 )
 def test_evasions_of_a_listed_word_match(text: str, expected: str) -> None:
@@ -36,6 +39,7 @@ def test_evasions_of_a_listed_word_match(text: str, expected: str) -> None:
         pytest.param("pass the glass, class", id="ass-inside-words"),
         pytest.param("as it was", id="shorter-than-listed"),
         pytest.param("idiom and idiotic", id="prefix-only"),
+        pytest.param("the classes and passes", id="plural-of-a-longer-word"),
         pytest.param("I have 3 cats and 100 dogs", id="numbers-stay-numbers"),
     ],
 )

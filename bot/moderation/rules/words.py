@@ -2,8 +2,8 @@
 
 A listed word matches a token when both have the same sequence of letters once repeated letters are
 collapsed, and the token repeats each letter at least as often as the word does: "ass" matches "asssss"
-but not "as"; "fuck" matches "fuuuuck". Tokens are whole words, so "Scunthorpe" and "assessment" do not
-contain a match. Runs in time linear in the number of tokens.
+but not "as"; "fuck" matches "fuuuuck". Plurals match too ("idiots", "bitches"). Tokens are whole words,
+so "Scunthorpe" and "assessment" do not contain a match. Runs in time linear in the number of tokens.
 """
 
 from __future__ import annotations
@@ -30,10 +30,28 @@ def _squeeze(token_runs: Runs) -> str:
     return "".join(char for char, _ in token_runs)
 
 
-def _token_matches(token_runs: Runs, word_runs: Runs) -> bool:
+def _same_runs(token_runs: Runs, word_runs: Runs) -> bool:
     return len(token_runs) == len(word_runs) and all(
         tc == wc and tn >= wn for (tc, tn), (wc, wn) in zip(token_runs, word_runs, strict=True)
     )
+
+
+def _singular(token_runs: Runs) -> Runs | None:
+    """`idiots` -> `idiot`, `bitches` -> `bitch`: drop a final s (or es after s, x, z, ch, sh)."""
+    if len(token_runs) < 3 or token_runs[-1] != ("s", 1):
+        return None
+    stem = token_runs[:-1]
+    sibilant = stem[-2][0] in "sxz" or (len(stem) > 2 and stem[-2][0] == "h" and stem[-3][0] in "cs")
+    if stem[-1] == ("e", 1) and sibilant:
+        return stem[:-1]
+    return stem
+
+
+def _token_matches(token_runs: Runs, word_runs: Runs) -> bool:
+    if _same_runs(token_runs, word_runs):
+        return True
+    singular = _singular(token_runs)
+    return singular is not None and _same_runs(singular, word_runs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +85,9 @@ class WordMatcher:
         token_runs = [runs(word) for word in words]
         found: list[tuple[int, int, str]] = []
         for start, first in enumerate(token_runs):
-            for phrase in self._index.get(_squeeze(first), ()):
+            singular = _singular(first)
+            keys = {_squeeze(first)} | ({_squeeze(singular)} if singular else set())
+            for phrase in (phrase for key in keys for phrase in self._index.get(key, ())):
                 end = start + len(phrase.parts)
                 if end <= len(token_runs) and all(
                     _token_matches(token_runs[start + offset], part)
