@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from bot.digest.clean import Cleaner
-from bot.digest.summarize import Summarizer, is_candidate
+from bot.digest.summarize import Summarizer, is_candidate, strip_dateline
 from tests.digest.samples import FIXTURES, SEED
 
 
@@ -50,3 +50,48 @@ def test_seed_summary_is_substance_not_the_lead_in(summarizer: Summarizer) -> No
     assert len(summary.sentences) == 3
     assert not any("said in a statement to the Russian Military" in s for s in summary.sentences)
     assert summary.sentences[0].startswith("Concluding a series of defense-related meetings")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        (
+            "(CNN)Rescuers pulled a man from the wreckage on Sunday.",
+            "Rescuers pulled a man from the wreckage on Sunday.",
+        ),
+        ("Kathmandu, Nepal (CNN)Rescuers pulled a man from the wreckage.", "Rescuers pulled a man from the wreckage."),
+        ("LONDON (Reuters) - Britain said on Monday it would act soon.", "Britain said on Monday it would act soon."),
+        (
+            "The Labour Party (UK) said it was fine and nothing else.",
+            "The Labour Party (UK) said it was fine and nothing else.",
+        ),
+    ],
+    ids=["cnn", "city-country", "reuters-dash", "not-a-dateline"],
+)
+def test_datelines_are_stripped_and_nothing_else(sentence: str, expected: str) -> None:
+    assert strip_dateline(sentence) == expected
+
+
+def test_first_sentence_loses_its_dateline_in_the_summary(summarizer: Summarizer) -> None:
+    text = (
+        "WASHINGTON (AP) -- The Senate voted on Tuesday to fund the new ferry link to the island.\n\n"
+        "The vote followed three years of debate about the cost of the ferry and its harbour.\n\n"
+        "Islanders said the link would cut their journey to the mainland hospital by an hour."
+    )
+    summary = summarizer.summarize(text, 2)
+    assert summary.sentences[0] == "The Senate voted on Tuesday to fund the new ferry link to the island."
+
+
+def test_select_returns_candidate_indices_in_article_order(summarizer: Summarizer) -> None:
+    sentences = [
+        "Council leader Ana Ruiz said in a statement to the local press…",
+        "The town council voted on Tuesday to fund a ferry link to the island.",
+        "The ferry will carry two hundred passengers and forty cars on each crossing.",
+        "Work on the new harbour is due to begin in the spring of next year.",
+    ]
+    analysis = summarizer.analyse(sentences)
+    chosen = summarizer.select(analysis, 2)
+    assert 0 not in analysis.candidates
+    assert len(chosen) == 2
+    assert list(chosen) == sorted(chosen)
+    assert set(chosen) <= set(analysis.candidates)
