@@ -117,7 +117,8 @@ class Scores:
 class NormalizedText:
     raw: str
     clean: str  # NFKC, no format chars or zalgo marks, confusables folded, leet folded, spacing joined
-    normalized: str  # `clean`, case-folded: what word lists and regexes see
+    normalized: str  # `clean`, case-folded: what word lists and regexes see (plus other readings, a line each)
+    alternatives: tuple[str, ...] = ()  # other plausible readings the model should also score
 
     @property
     def changed(self) -> bool:

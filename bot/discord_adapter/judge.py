@@ -49,7 +49,9 @@ class MessageJudge:
         if event is None:
             return None
         outcome = await self._moderator.handle(event)
-        if not outcome.duplicate and outcome.case is not None:
+        if outcome.duplicate:  # a gateway replay after a resume, or catch-up meeting a live delivery
+            log.info("duplicate skipped message=%s channel=%s edited=%s", event.message_id, event.channel_id, edited)
+        elif outcome.case is not None:
             await self._modlog.post_case(outcome.case, outcome.enforcement)
         if self._hook is not None:
             await self._hook(message, outcome)

@@ -28,6 +28,17 @@ def _quote(text: str) -> str:
     return "```\n" + _clip(safe, _FIELD_MAX - 10) + "\n```"
 
 
+ALREADY_GONE = "the message was deleted before the bot acted"
+
+
+def is_already_gone(error: str) -> bool:
+    """A delete that found no message (404 Unknown Message, 10008): the author or someone else was first.
+
+    Not a failure: the message is gone, which is what the delete was for; the case keeps its text.
+    """
+    return error.startswith("delete:") and ("already gone" in error or "(10008)" in error)
+
+
 def model_line(case: Case) -> str:
     if not case.model_name:
         return "none"
@@ -43,7 +54,9 @@ def case_embed(case: Case, enforcement: Enforcement | None = None) -> discord.Em
     """Number, user, rule, labels with scores, model (FALLBACK when so), action, errors, link or text."""
     enforcement = enforcement or Enforcement(applied=case.applied, errors=case.errors, notified=case.notified)
     shadow = case.status is CaseStatus.SHADOW
-    colour = _GREY if shadow else (_RED if enforcement.errors else _ORANGE)
+    gone = any(is_already_gone(error) for error in enforcement.errors)
+    errors = [error for error in enforcement.errors if not is_already_gone(error)]
+    colour = _GREY if shadow else (_RED if errors else _ORANGE)
     title = f"Case #{case.number}" + (" (shadow: nothing was done)" if shadow else "")
     embed = discord.Embed(title=title, colour=colour, timestamp=case.created_at)
     embed.add_field(name="User", value=f"<@{case.user_id}> ({case.user_id})", inline=True)
@@ -65,10 +78,12 @@ def case_embed(case: Case, enforcement: Enforcement | None = None) -> discord.Em
             embed.add_field(
                 name="User told", value="yes (DM arrived)" if enforcement.notified else "NO (DM failed)", inline=True
             )
-    if enforcement.errors:
-        embed.add_field(name="Errors", value=_clip("\n".join(enforcement.errors)), inline=False)
+    if gone:
+        embed.add_field(name="Already gone", value=ALREADY_GONE, inline=False)
+    if errors:
+        embed.add_field(name="Errors", value=_clip("\n".join(errors)), inline=False)
     embed.add_field(name="Reason", value=_clip(case.reason or "-"), inline=False)
-    removed = "delete" in {kind.value for kind in enforcement.applied}
+    removed = gone or "delete" in {kind.value for kind in enforcement.applied}
     if case.message_id is not None and not removed:
         embed.add_field(name="Message", value=jump_url(case.guild_id, case.channel_id, case.message_id), inline=False)
     elif case.text:

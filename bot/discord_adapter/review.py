@@ -315,7 +315,7 @@ class ReviewQueue:
             return
         try:
             await channel.get_partial_message(item.review_message_id).edit(
-                embed=review_embed(item, bot_case), view=None
+                embed=review_embed(item, bot_case), view=None, allowed_mentions=_NO_MENTIONS
             )
         except discord.HTTPException as exc:
             log.warning("could not close review message %s: %s", item.review_message_id, exc)

@@ -2,7 +2,8 @@
 
 Steps, in order:
 1. Unicode NFKC (full-width and styled letters become plain ones: "ｆｕｃｋ", "𝐟𝐮𝐜𝐤").
-2. Drop format characters (zero-width space/joiner, bidi overrides) and combining marks (zalgo).
+2. Undo right-to-left overrides (what is shown reversed is read reversed), then drop format characters
+   (zero-width space/joiner, bidi controls) and combining marks (zalgo).
 3. Map homoglyphs to the Latin letter they imitate (Cyrillic "а" -> "a"), from Unicode's confusables data.
 4. Leetspeak inside words ("h4te" -> "hate", "a$$" -> "ass"); plain numbers stay numbers.
 5. Join spaced-out letters ("f u c k", "f.u.c.k" -> "fuck").
@@ -46,6 +47,14 @@ def _homoglyph_table() -> dict[int, str]:
     return table
 
 
+_RLO_RUN = re.compile("\u202e([^\u202c\n]*)\u202c?")
+
+
+def _unreverse(text: str) -> str:
+    """A right-to-left override shows the letters after it in reverse: "\u202etoidi" displays as "idiot"."""
+    return _RLO_RUN.sub(lambda match: match.group(1)[::-1], text)
+
+
 def _strip_invisible(text: str) -> str:
     decomposed = unicodedata.normalize("NFD", text)
     kept = [ch for ch in decomposed if unicodedata.category(ch) not in ("Cf", "Mn", "Me", "Cc") or ch in "\n\t"]
@@ -73,10 +82,13 @@ def _join_spaced(text: str) -> str:
     return _SPACED_RUN.sub(lambda match: _SEPARATORS.sub("", match.group(0)), text)
 
 
-def clean(text: str) -> str:
-    """The text the model sees: evasions undone, case and punctuation kept."""
+def clean(text: str, *, displayed: bool = True) -> str:
+    """The text the model sees: evasions undone, case and punctuation kept.
+
+    `displayed`: read right-to-left overrides as they display (reversed); else just drop them.
+    """
     text = unicodedata.normalize("NFKC", text[:MAX_CHARS])
-    text = _strip_invisible(text)
+    text = _strip_invisible(_unreverse(text) if displayed else text)
     text = text.translate(_homoglyph_table())
     text = " ".join(_deleet_word(word) for word in text.split(" "))
     return _join_spaced(text)
@@ -85,6 +97,12 @@ def clean(text: str) -> str:
 def normalize(text: str) -> NormalizedText:
     """Both forms the rules look at: the raw text, and the cleaned, case-folded text."""
     cleaned = clean(text)
+    if "\u202e" in text:
+        # An override can hide a word either way: written reversed to display forwards, or dropped in as noise.
+        # Word lists and regexes see both readings, one per line; the model scores both.
+        dropped = clean(text, displayed=False)
+        if dropped != cleaned:
+            return NormalizedText(text, cleaned, f"{cleaned.casefold()}\n{dropped.casefold()}", (dropped,))
     return NormalizedText(raw=text, clean=cleaned, normalized=cleaned.casefold())
 
 

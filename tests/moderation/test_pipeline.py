@@ -145,3 +145,12 @@ async def test_strikes_older_than_the_window_do_not_escalate(cases: CaseReposito
     ))
     outcome = await pipeline(cases, RecordingEnforcer()).handle(message(5, "hateful"))
     assert outcome.decision.escalation is None
+
+
+@pytest.mark.parametrize("content", ["you \u202elufetah\u202c", "you \u202ehateful\u202c"],
+                         ids=["written-reversed", "override-as-noise"])
+async def test_right_to_left_override_is_scored_in_both_readings(cases: CaseRepository, content: str) -> None:
+    scorer = StaticScorer()
+    outcome = await pipeline(cases, RecordingEnforcer(), scorer).handle(message(1, content))
+    assert outcome.decision.rule_id == "toxic"
+    assert len(scorer.calls) == 2 and any("hateful" in call for call in scorer.calls)

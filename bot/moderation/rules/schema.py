@@ -164,7 +164,7 @@ class RulesFile(_Strict):
     version: Literal[1] = 1
     appeal: str = "If you think this was a mistake, use the Appeal button or write to the moderators."
     message: str = (
-        'Your message was removed because it broke the rule "{rule}" ({labels}). {appeal}'
+        'Your message broke the rule "{rule}" ({labels}). {appeal}'
     )
     exempt: ExemptSpec = ExemptSpec()
     allow: tuple[str, ...] = ()  # words and phrases never matched by word lists
