@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot.moderation.pipeline import ModerationPipeline
-from bot.moderation.rules import RulesHolder
+from bot.moderation.rules import RuleSet, RulesHolder
 from bot.protocols import Clock, Enforcer, Scorer
 from bot.settings import Settings
 from bot.storage import Database
@@ -81,10 +81,12 @@ class App:
             if owned_scorer:
                 await live_scorer.close()
 
-    def pipeline(self, enforcer: Enforcer) -> ModerationPipeline:
+    def pipeline(self, enforcer: Enforcer, rules: Callable[[], RuleSet] | None = None) -> ModerationPipeline:
+        """The moderation pipeline acting through `enforcer`; `rules` can wrap the rules in force
+        (the bot merges its runtime exemptions in this way)."""
         return ModerationPipeline(
             scorer=self.scorer,
-            rules=lambda: self.rules.current,
+            rules=rules or (lambda: self.rules.current),
             store=self.cases,
             enforcer=enforcer,
             clock=self.clock,

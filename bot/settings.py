@@ -27,7 +27,7 @@ class ScoringSettings(_Section):
     device: str = "cpu"
     allow_download: bool = False  # a first-run download; `modbot model fetch` is the explicit way
     allow_fallback: bool = True  # use profanity-check when detoxify cannot load
-    quantize: Literal["none", "int8-dynamic", "onnx-int8"] = "int8-dynamic"
+    quantize: Literal["none", "int8-dynamic", "onnx-int8"] = "onnx-int8"
     torch_threads: int = Field(default=2, ge=1, le=256)
     batch_size: int = Field(default=16, ge=1, le=512)
     max_wait_ms: float = Field(default=5.0, ge=0, le=1000)

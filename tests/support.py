@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import asyncio
+from collections.abc import Callable, Mapping, Sequence
 
 from bot.records import ModelInfo, Scores
 
@@ -42,3 +43,13 @@ class StaticScorer:
 
     async def close(self) -> None:
         return None
+
+
+async def wait_until(condition: Callable[[], bool], within: float = 10.0, step: float = 0.02) -> bool:
+    """Poll `condition` until it holds or `within` seconds pass: for state another thread changes, where a fixed
+    sleep would make a test flaky on a busy machine."""
+    for _ in range(max(1, int(within / step))):
+        if condition():
+            return True
+        await asyncio.sleep(step)
+    return condition()

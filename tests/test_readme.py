@@ -4,7 +4,8 @@ README = Path("README.md").read_text(encoding="utf-8")
 
 
 def test_readme_rules_example_is_the_shipped_rules_file() -> None:
-    start = README.index("```yaml\n") + len("```yaml\n")
+    intro = README.index("The complete, commented example")
+    start = README.index("```yaml\n", intro) + len("```yaml\n")
     end = README.index("```", start)
     assert README[start:end] == Path("config/rules.yaml").read_text(encoding="utf-8")
 

@@ -1,4 +1,4 @@
-"""`modbot model fetch|import|info`: get detoxify's checkpoint onto this machine and say which model is live."""
+"""`modbot model fetch|import|export|info`: get detoxify's checkpoint onto this machine and say which model is live."""
 
 from __future__ import annotations
 
@@ -89,6 +89,38 @@ def import_(ctx: CliContext, path: Path, model_type: str | None, yes: bool) -> N
     target = checkpoints.install(path, kind)
     click.echo(f"{kind}: imported {path} -> {target}")
     click.echo(f"labels: {', '.join(labels)}")
+
+
+@model.command()
+@click.option("--force", is_flag=True, help="Export again even if a cached export exists.")
+@pass_cli
+def export(ctx: CliContext, force: bool) -> None:
+    """Make the int8 ONNX export (quantize: onnx-int8) of the configured checkpoint and print its fidelity.
+
+    The export runs in a child process that reads the checkpoint with detoxify; the bot then serves it with
+    onnxruntime alone. A bot whose export is missing makes it on its first start the same way.
+    """
+    import shutil
+
+    from bot.scoring import checkpoints
+    from bot.scoring.factory import FIX_HINT
+    from bot.scoring.onnx_engine import export_folder
+    from bot.scoring.onnx_export import ExportError, ensure_export
+
+    settings = ctx.settings.scoring
+    location = checkpoints.locate(settings)
+    if not location.exists:
+        raise click.ClickException(f"no checkpoint at {location.path}; {FIX_HINT}")
+    folder = export_folder(checkpoints.work_dir(), checkpoints.checkpoint_id(location.path))
+    if force:
+        shutil.rmtree(folder, ignore_errors=True)
+    try:
+        meta = ensure_export(settings.model_type, location.path, folder, settings.torch_threads)
+    except ExportError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{settings.model_type}: ONNX int8 export in {folder}")
+    click.echo(f"fidelity: max |score difference| from fp32 {meta.fidelity_max_abs_diff:.4f} "
+               f"({meta.fidelity_label}) on the fixed sample")
 
 
 @model.command()

@@ -12,6 +12,7 @@ from typing import Protocol
 
 import discord
 
+from bot.discord_adapter.appeal import appeal_view
 from bot.records import ACTION_ORDER, Action, ActionKind, Case, Decision, Enforcement, MessageEvent
 
 log = logging.getLogger(__name__)
@@ -92,10 +93,17 @@ class DiscordEnforcer:
                         raise ActionFailed("no review queue configured")
                     await self._flags.open(event, case)
                 elif kind is ActionKind.DELETE:
-                    await self.delete_message(event.channel_id, event.message_id, reason)
+                    try:
+                        await self.delete_message(event.channel_id, event.message_id, reason)
+                    except discord.NotFound as exc:
+                        if exc.code != 10008:  # only Unknown Message: a missing channel stays an error
+                            raise
+                        # Deleted before the bot acted: the delete's purpose is met; the case keeps the text.
+                        errors.append("delete: already gone (404 Unknown Message, 10008)")
                 elif kind is ActionKind.WARN:
                     notified = False
-                    await self._dm(event.author_id, warning_text(event, decision, case, self._appeal_hint))
+                    view = appeal_view(case.id) if case is not None else None
+                    await self._dm(event.author_id, warning_text(event, decision, case, self._appeal_hint), view)
                     notified = True
                 elif kind is ActionKind.TIMEOUT:
                     await self.timeout(event.guild_id, event.author_id, action.duration or DEFAULT_TIMEOUT, reason)
@@ -138,6 +146,9 @@ class DiscordEnforcer:
                 raise ActionFailed("the member has left the server") from exc
         await member.timeout(min(duration, MAX_TIMEOUT), reason=reason)
 
-    async def _dm(self, user_id: int, text: str) -> None:
+    async def _dm(self, user_id: int, text: str, view: discord.ui.View | None = None) -> None:
         user = self._client.get_user(user_id) or await self._client.fetch_user(user_id)
-        await user.send(text, allowed_mentions=_NO_MENTIONS)
+        if view is None:
+            await user.send(text, allowed_mentions=_NO_MENTIONS)
+        else:  # the Appeal button (bot/discord_adapter/appeal.py)
+            await user.send(text, view=view, allowed_mentions=_NO_MENTIONS)

@@ -210,7 +210,7 @@ class ReviewQueue:
             )
             if ActionKind.DELETE in bot_case.applied:
                 try:
-                    restored = await self._restore(item)
+                    restored = await self.restore(item)
                 except discord.HTTPException as exc:
                     errors.append(f"restore: {exc.status} {exc.text} ({exc.code})")
                 except discord.ClientException as exc:
@@ -268,7 +268,7 @@ class ReviewQueue:
         await self._modlog.post_case(case, enforcement)
         return ReviewResult(item, case, None, enforcement.errors)
 
-    async def _restore(self, item: ReviewItem) -> int:
+    async def restore(self, item: ReviewItem) -> int:
         channel = self._client.get_channel(item.channel_id) or await self._client.fetch_channel(item.channel_id)
         thread: discord.Thread | None = channel if isinstance(channel, discord.Thread) else None
         host = thread.parent if thread is not None else channel

@@ -7,6 +7,7 @@ source belong in the cache.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import shutil
 from dataclasses import dataclass
@@ -38,10 +39,13 @@ class CheckpointLocation:
 
 
 def hub_checkpoint_dir() -> Path:
-    """torch hub's checkpoint cache (`$TORCH_HOME/hub/checkpoints`), where detoxify looks and downloads."""
-    import torch.hub
+    """torch hub's checkpoint cache (`$TORCH_HOME/hub/checkpoints`), where detoxify looks and downloads.
 
-    return Path(torch.hub.get_dir()) / "checkpoints"
+    Resolved as `torch.hub.get_dir()` does (TORCH_HOME, else $XDG_CACHE_HOME/torch, else ~/.cache/torch) but
+    without importing torch: a process that serves the ONNX export never loads it.
+    """
+    home = os.environ.get("TORCH_HOME") or os.path.join(os.environ.get("XDG_CACHE_HOME", "~/.cache"), "torch")
+    return Path(os.path.expanduser(home)) / "hub" / "checkpoints"
 
 
 def cache_path(model_type: str) -> Path:

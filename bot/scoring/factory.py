@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from pathlib import Path
 
 from bot.protocols import Scorer
 from bot.scoring import checkpoints
@@ -59,12 +60,33 @@ def load_detoxify(settings: ScoringSettings) -> InferenceEngine:
         except checkpoints.CheckpointError as exc:
             raise DetoxifyUnavailable(str(exc)) from exc
     try:
-        return DetoxifyEngine(
-            settings.model_type, path, device=settings.device, quantize=settings.quantize,
-            torch_threads=settings.torch_threads, work_dir=checkpoints.work_dir(),
-        )
+        if settings.quantize == "onnx-int8" and settings.device.startswith("cpu"):
+            return load_onnx(settings.model_type, path, settings.torch_threads, checkpoints.work_dir())
+        quantize = "none" if settings.quantize == "onnx-int8" else settings.quantize
+        if quantize != settings.quantize:
+            log.warning("scoring.quantize=onnx-int8 ignored on device=%s: int8 runs on the CPU only",
+                        settings.device)
+        return DetoxifyEngine(settings.model_type, path, device=settings.device, quantize=quantize,
+                              torch_threads=settings.torch_threads)
     except Exception as exc:  # unpickling, missing Hugging Face files, shape mismatches, CUDA absent...
         raise DetoxifyUnavailable(f"detoxify could not load {path}: {type(exc).__name__}: {exc}") from exc
+
+
+def load_onnx(model_type: str, checkpoint: Path, threads: int, work_dir: Path) -> InferenceEngine:
+    """Blocking: the int8 ONNX export of the checkpoint, made first (in a child process) if it is not cached.
+
+    This process imports neither torch nor transformers: it serves with onnxruntime and `tokenizers` only.
+    """
+    from bot.scoring.onnx_engine import OnnxEngine, export_folder
+    from bot.scoring.onnx_export import ensure_export
+
+    folder = export_folder(work_dir, checkpoints.checkpoint_id(checkpoint))
+    meta = ensure_export(model_type, checkpoint, folder, threads)
+    if meta.model_type != model_type:
+        raise DetoxifyUnavailable(f"{folder} holds a {meta.model_type} export, not {model_type}")
+    log.info("scoring onnx_export=%s fidelity_max_abs_diff=%s label=%s", folder, meta.fidelity_max_abs_diff,
+             meta.fidelity_label)
+    return OnnxEngine(folder, threads)
 
 
 def load_engine(settings: ScoringSettings) -> InferenceEngine:

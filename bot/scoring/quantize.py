@@ -1,87 +1,75 @@
-"""The int8 fast paths: torch dynamic quantization of Linear layers, or an ONNX Runtime int8 export."""
+"""torch dynamic int8 quantization of the Linear layers, one layer at a time, handing fp32 pages back.
+
+`torch.ao.quantization.quantize_dynamic` would build every int8 layer while all fp32 weights stay resident;
+with a memory-mapped checkpoint the fp32 pages of a layer can be given back as soon as its int8 copy exists,
+so the process never holds both models. The result is the same modules `quantize_dynamic(model, {Linear},
+dtype=torch.qint8)` produces.
+"""
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import gc
+import mmap
 import warnings
-from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-ONNX_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+_MADV_PAGEOUT = 21  # Linux >= 5.4: reclaim these pages now; contents are kept (re-read from the file if needed)
 
 
 def quantize_dynamic_int8(model: Any) -> Any:
     import torch
+    from torch.ao.nn.quantized.dynamic import Linear as DynamicLinear
+    from torch.ao.quantization import default_dynamic_qconfig
 
+    libc = _libc()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # torch 2.13 marks torch.ao.quantization deprecated (pitfall 10)
-        quantized = torch.ao.quantization.quantize_dynamic(  # type: ignore[no-untyped-call]
-            model, {torch.nn.Linear}, dtype=torch.qint8, inplace=True
-        )
-    quantized.eval()
-    return quantized
-
-
-def _logits_only(model: Any, names: Sequence[str]) -> Any:
-    """Wrap a transformers classifier so that the exporter sees positional tensors in, logits out."""
-    import torch
-
-    class LogitsOnly(torch.nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.model = model
-
-        def forward(self, *tensors: Any) -> Any:
-            return self.model(**dict(zip(names, tensors, strict=True)))[0]
-
-    return LogitsOnly()
-
-
-def export_onnx_int8(model: Any, tokenizer: Any, folder: Path) -> Path:
-    """Export to ONNX (fp32) then quantize weights to int8; reuse the files when they exist."""
-    import torch
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    int8_path = folder / "model.int8.onnx"
-    if int8_path.is_file():
-        return int8_path
-    folder.mkdir(parents=True, exist_ok=True)
-    fp32_path = folder / "model.fp32.onnx"
-    sample = tokenizer(["an example sentence", "hi"], return_tensors="pt", padding=True, truncation=True)
-    names = [name for name in ONNX_INPUTS if name in sample]
-    was_training = model.training
+        for parent in list(model.modules()):
+            for name, child in list(parent.named_children()):
+                if type(child) is not torch.nn.Linear:
+                    continue
+                child.qconfig = default_dynamic_qconfig  # type: ignore[assignment]
+                setattr(parent, name, DynamicLinear.from_float(child))  # type: ignore[no-untyped-call]
+                if libc is not None:
+                    _page_out(libc, child.weight)
     model.eval()
-    axes = {name: {0: "batch", 1: "sequence"} for name in names}
-    axes["logits"] = {0: "batch"}
-    with warnings.catch_warnings(), torch.inference_mode():
-        warnings.simplefilter("ignore")
-        torch.onnx.export(
-            _logits_only(model, names), tuple(sample[name] for name in names), str(fp32_path),
-            input_names=names, output_names=["logits"], dynamic_axes=axes, opset_version=17, dynamo=False,
-        )
-    model.train(was_training)
-    partial = folder / "model.int8.onnx.partial"
-    quantize_dynamic(str(fp32_path), str(partial), weight_type=QuantType.QInt8)
-    partial.replace(int8_path)
-    fp32_path.unlink(missing_ok=True)
-    return int8_path
+    return model
 
 
-class OnnxClassifier:
-    """Runs an exported classifier with ONNX Runtime; same inputs as the torch model, numpy logits out."""
+def release_freed_memory() -> None:
+    """Collect garbage and ask glibc to return free heap pages to the system (steady RSS, not peak)."""
+    gc.collect()
+    libc = _libc()
+    if libc is not None and hasattr(libc, "malloc_trim"):
+        libc.malloc_trim(0)
 
-    def __init__(self, path: Path, threads: int) -> None:
-        import onnxruntime as ort
 
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-        self._names = [node.name for node in self._session.get_inputs()]
+def _libc() -> Any:
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return None
+    try:
+        libc = ctypes.CDLL(name, use_errno=True)
+    except OSError:
+        return None
+    if not hasattr(libc, "madvise"):
+        return None
+    libc.madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+    libc.madvise.restype = ctypes.c_int
+    return libc
 
-    def logits(self, encoded: Any) -> np.ndarray[Any, Any]:
-        feeds = {name: np.asarray(encoded[name], dtype=np.int64) for name in self._names}
-        result = self._session.run(["logits"], feeds)[0]
-        return np.asarray(result, dtype=np.float32)
+
+def _page_out(libc: Any, tensor: Any) -> None:
+    """Advise the kernel to reclaim the whole pages under `tensor` (a no-op where it is unsupported).
+
+    MADV_PAGEOUT never changes contents: on a memory-mapped checkpoint the clean file pages are dropped and
+    would be read again on access; on anonymous memory without swap it does nothing.
+    """
+    start = tensor.data_ptr()
+    end = start + tensor.numel() * tensor.element_size()
+    first = -(-start // mmap.PAGESIZE) * mmap.PAGESIZE
+    last = end // mmap.PAGESIZE * mmap.PAGESIZE
+    if last > first:
+        libc.madvise(first, last - first, _MADV_PAGEOUT)

@@ -251,8 +251,6 @@ async def test_a_message_the_author_deleted_first_is_recorded_as_already_gone(li
     assert len(await all_cases(world)) == 2
 
 
-@pytest.mark.xfail(strict=True, reason="needs the enforcer change in the faults report: 404/10008 on delete "
-                   "counts as done and is written as 'delete: already gone'")
 async def test_already_gone_counts_as_deleted_on_the_case(live: World) -> None:
     world = live
     world.env.inject_error("DELETE", f"/channels/{world.thread.id}/messages/*", status=404, code=10008,
@@ -277,7 +275,7 @@ async def test_remove_in_review_after_the_author_deleted_it_keeps_the_moderator_
     assert result.response is not None and "removed" in result.response.content
     bot_case, mod_case = await all_cases(world)
     assert mod_case.actor_id == world.mod.id and mod_case.text == "What garbage reporting"
-    assert mod_case.errors == ("delete: 404 Unknown Message (10008)",)
+    assert mod_case.errors == ("delete: already gone (404 Unknown Message, 10008)",)
     (item,) = await world.bot.reviews.find()
     assert item.status is ReviewStatus.REMOVED and item.case_id == bot_case.id
     fields = embed_fields(world)

@@ -99,3 +99,22 @@ def test_known_labels_loads_nothing(make_settings: MakeSettings, tmp_path: Path)
         UNBIASED_LABELS
     )
     assert known_labels(make_settings(missing, backend="profanity")) == frozenset({"profanity"})
+
+
+async def test_onnx_int8_serves_the_export_made_on_first_start(
+    original_ckpt: SyntheticCheckpoint, make_settings: MakeSettings, torch_home: Path,
+    caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="bot.scoring")
+    settings = make_settings(original_ckpt.path, quantize="onnx-int8")
+    scorer = await open_scorer(settings)
+    try:
+        (scores,) = await scorer.score(["hello there"])
+    finally:
+        await scorer.close()
+    assert scorer.model.name == "detoxify/original"
+    assert scorer.model.version.endswith(" onnx-int8")
+    assert set(scores.values) == set(ORIGINAL_LABELS)
+    exports = list((torch_home / "hub" / "modbot" / "onnx").glob("*/model.int8.onnx"))
+    assert len(exports) == 1  # made next to the checkpoint cache, in the work dir
+    assert any("fidelity_max_abs_diff=" in record.getMessage() for record in caplog.records)

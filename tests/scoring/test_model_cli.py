@@ -105,3 +105,24 @@ def test_import_refuses_without_confirmation_and_bad_files(runner: CliRunner, tm
     assert bad.exit_code == 1
     assert "not a readable checkpoint" in bad.output
     assert not (torch_home / "hub" / "checkpoints").exists()
+
+
+def test_export_makes_the_onnx_export_and_prints_its_fidelity(
+    runner: CliRunner, tmp_path: Path, original_ckpt: SyntheticCheckpoint, torch_home: Path
+) -> None:
+    config = _config(tmp_path, f"  checkpoint: {original_ckpt.path}\n  quantize: onnx-int8\n  torch_threads: 1\n")
+    result = runner.invoke(cli, ["--config", str(config), "model", "export"])
+    assert result.exit_code == 0, result.output
+    exported = list((torch_home / "hub" / "modbot" / "onnx").glob("*/model.int8.onnx"))
+    assert len(exported) == 1
+    assert str(exported[0].parent) in result.output
+    figure = float(result.output.split("from fp32 ")[1].split()[0])
+    assert 0.0 < figure < 0.2
+
+
+def test_export_without_a_checkpoint_names_the_fix(runner: CliRunner, tmp_path: Path, torch_home: Path) -> None:
+    config = _config(tmp_path, f"  checkpoint: {tmp_path / 'absent.ckpt'}\n")
+    result = runner.invoke(cli, ["--config", str(config), "model", "export"])
+    assert result.exit_code == 1
+    assert "modbot model fetch" in result.output
+    assert not (torch_home / "hub" / "modbot").exists()

@@ -18,6 +18,7 @@ from bot.scoring.engine import InferenceEngine, Prediction
 from bot.scoring.labels import ORIGINAL_LABELS
 from bot.scoring.synthetic import SyntheticCheckpoint
 from bot.scoring.worker import BatchingScorer, ScorerClosed, length_groups
+from tests.support import wait_until
 
 
 class Recording:
@@ -153,11 +154,13 @@ async def test_crashed_worker_is_restarted_and_loses_nothing(engine: DetoxifyEng
 async def test_hung_inference_thread_is_replaced(engine: DetoxifyEngine) -> None:
     recording = Recording(engine)
     recording.gate.clear()
-    scorer = BatchingScorer(recording, timeout_s=0.1, hang_after_s=0.3)
+    scorer = BatchingScorer(recording, timeout_s=1.0, hang_after_s=1.5)
     try:
         (stuck,) = await scorer.score(["stuck"])
         assert stuck.timed_out
-        await asyncio.sleep(0.4)  # past hang_after_s: the dispatcher gives up on that thread
+        # past hang_after_s the dispatcher gives up on that thread; poll rather than sleep a fixed time,
+        # so a busy machine cannot make this test flaky
+        assert await wait_until(lambda: scorer.stats().restarts > 0, within=20.0)
         assert scorer.stats().restarts == 1
         recording.gate.set()  # the old thread finishes late; its result is dropped, nothing breaks
         (fresh,) = await scorer.score(["fresh"])
@@ -173,7 +176,8 @@ async def test_full_queue_applies_backpressure_and_everyone_is_answered(engine: 
     scorer = BatchingScorer(recording, batch_size=2, queue_size=2, max_wait_s=0.0, timeout_s=5.0)
     try:
         tasks = [asyncio.create_task(scorer.score([f"text {index}"])) for index in range(10)]
-        await asyncio.sleep(0.1)
+        await wait_until(lambda: scorer.stats().queue_depth >= 2)
+        await asyncio.sleep(0.1)  # give the waiting callers every chance to overfill it
         assert scorer.stats().queue_depth == 2  # bounded: the other callers wait to get in
         recording.gate.set()
         results = await asyncio.gather(*tasks)

@@ -1,0 +1,73 @@
+"""/history @user [page]: a member's cases, active strikes, review outcomes and appeals, ten cases a page."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.discord_adapter.cogs.admin_common import reply, require
+from bot.records import Case
+from bot.storage.cases import CaseQuery
+from bot.storage.strikes import StrikeLedger
+
+if TYPE_CHECKING:
+    from bot.discord_adapter.client import ModBot
+
+PAGE_SIZE = 10
+
+
+def case_line(case: Case) -> str:
+    who = "bot" if case.actor_id is None else f"<@{case.actor_id}>"
+    actions = ", ".join(str(action) for action in case.actions)
+    return (f"#{case.number} {case.created_at:%Y-%m-%d %H:%M} {case.status.value}: {actions}"
+            f" · {case.rule_id or 'by hand'} · by {who}")
+
+
+class HistoryCog(commands.Cog):
+    def __init__(self, bot: ModBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="history", description="A member's cases, strikes, reviews and appeals")
+    @app_commands.describe(user="The member", page="Page of cases (ten a page, newest first)")
+    @app_commands.guild_only()
+    @app_commands.default_permissions(manage_messages=True)
+    async def history(
+        self, interaction: discord.Interaction[Any], user: discord.User, page: app_commands.Range[int, 1] = 1
+    ) -> None:
+        if not await require(interaction, "manage_messages"):
+            return
+        guild_id = interaction.guild_id
+        assert guild_id is not None
+        cases = await self.bot.app.cases.find(CaseQuery(guild_id=guild_id, user_id=user.id, limit=100_000))
+        cases.reverse()
+        pages = max(1, -(-len(cases) // PAGE_SIZE))
+        if page > pages:
+            await reply(interaction, f"There are only {pages} page(s) of history for <@{user.id}>.")
+            return
+        strikes = await StrikeLedger(self.bot.app.db).active(guild_id, user.id)
+        reviews = await self.bot.reviews.find(guild_id=guild_id, user_id=user.id)
+        appeals = await self.bot.appeals.for_user(user.id)
+        outcomes: dict[str, int] = {}
+        for item in reviews:
+            outcomes[item.status.value] = outcomes.get(item.status.value, 0) + 1
+        lines = [
+            f"**History of <@{user.id}>** ({user.id}): {len(cases)} case(s), {strikes} active strike(s)",
+            "Reviews: " + (", ".join(f"{status} {n}" for status, n in sorted(outcomes.items())) or "none"),
+            "Appeals: " + (", ".join(f"#{a.id} {a.status.value}" for a in appeals) or "none"),
+        ]
+        shown = cases[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
+        lines.extend(case_line(case) for case in shown)
+        if not shown:
+            lines.append("No cases.")
+        lines.append(f"Page {page}/{pages}")
+        await reply(interaction, "\n".join(lines))
+
+
+async def setup(bot: commands.Bot) -> None:
+    from bot.discord_adapter.client import ModBot
+
+    assert isinstance(bot, ModBot)
+    await bot.add_cog(HistoryCog(bot))

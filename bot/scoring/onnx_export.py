@@ -1,0 +1,161 @@
+"""Make the int8 ONNX export of a detoxify checkpoint, in its own process, and measure its fidelity.
+
+The checkpoint is read by detoxify's own `Detoxify` class (through DetoxifyEngine), exported to ONNX, its
+weights quantized to int8 with onnxruntime's dynamic quantizer, and the export compared with detoxify fp32 on
+`bot.scoring.fidelity.FIDELITY_SAMPLE`; the result is kept in the folder's `modbot-export.json`.
+
+    python -m bot.scoring.onnx_export MODEL_TYPE CHECKPOINT FOLDER [--threads N]
+
+prints one JSON line (the metadata). `ensure_export` runs that command as a child process, so the serving
+process never loads torch: the export costs the child about 1 GB for the full model, then its memory is gone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+from typing import Any
+
+from bot.scoring.checkpoints import checkpoint_id
+from bot.scoring.onnx_engine import META_FILE, MODEL_FILE, TOKENIZER_FILE, ExportMeta, OnnxEngine, read_meta
+
+ONNX_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+_LONGEST_SANE_MAX = 1_000_000  # transformers uses a huge number for "no maximum"
+
+
+class ExportError(Exception):
+    """The export could not be made; the message says why (the child's own error included)."""
+
+
+def ensure_export(model_type: str, checkpoint: Path, folder: Path, threads: int = 2,
+                  timeout_s: float = 1800.0) -> ExportMeta:
+    """The folder's export, made first in a child process when it is missing or of an older format. Blocking."""
+    meta = read_meta(folder)
+    if meta is not None:
+        return meta
+    command = [sys.executable, "-m", __name__, model_type, str(checkpoint), str(folder), "--threads", str(threads)]
+    env = dict(os.environ)
+    env.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    root = str(Path(__file__).resolve().parents[2])  # where `bot` is, installed or not
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, (root, env.get("PYTHONPATH"))))
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s, check=False, env=env)
+    except subprocess.TimeoutExpired as exc:
+        raise ExportError(f"the ONNX export of {checkpoint} took more than {timeout_s:.0f}s") from exc
+    meta = read_meta(folder)
+    if done.returncode != 0 or meta is None:
+        tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
+        raise ExportError(f"the ONNX export of {checkpoint} failed (exit {done.returncode}): {tail[0]}")
+    return meta
+
+
+def export(model_type: str, checkpoint: Path, folder: Path, threads: int = 2) -> ExportMeta:
+    """In this process: load with detoxify, export, quantize, measure fidelity, then move into `folder`."""
+    from bot.scoring.detoxify_engine import DetoxifyEngine
+    from bot.scoring.fidelity import FIDELITY_SAMPLE, max_abs_difference
+
+    reference = DetoxifyEngine(model_type, checkpoint, quantize="none", torch_threads=threads)
+    expected = [reference.predict([text])[0] for text in FIDELITY_SAMPLE]
+    staging = folder.with_name(f".{folder.name}.{os.getpid()}.partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    try:
+        fp32_path = staging / "model.fp32.onnx"
+        _export_fp32(reference.model, reference.tokenizer, fp32_path)
+        _quantize_int8(fp32_path, staging / MODEL_FILE)
+        fp32_path.unlink()
+        tokenizer = reference.tokenizer
+        backend = getattr(tokenizer, "backend_tokenizer", None)
+        if backend is None:
+            raise ExportError(f"{type(tokenizer).__name__} has no fast (tokenizers) form: onnx-int8 needs one")
+        backend.save(str(staging / TOKENIZER_FILE))
+        max_length = int(tokenizer.model_max_length)
+        if max_length > _LONGEST_SANE_MAX:
+            raise ExportError("the tokenizer has no model_max_length: long texts would overflow the model")
+        meta = ExportMeta(
+            model_type=model_type,
+            checkpoint_id=checkpoint_id(checkpoint),
+            class_names=tuple(reference.class_names),
+            max_length=max_length,
+            pad_id=int(tokenizer.pad_token_id),
+            pad_token=str(tokenizer.pad_token),
+            pad_type_id=int(getattr(tokenizer, "pad_token_type_id", 0)),
+            padding_side=str(tokenizer.padding_side),
+            fidelity_max_abs_diff=None,
+            fidelity_label=None,
+        )
+        (staging / META_FILE).write_text(meta.to_json(), encoding="utf-8")
+        candidate = OnnxEngine(staging, threads)
+        measured = [candidate.predict([text])[0] for text in FIDELITY_SAMPLE]
+        fidelity = max_abs_difference(expected, measured, FIDELITY_SAMPLE)
+        meta = ExportMeta(**{**_fields(meta), "fidelity_max_abs_diff": fidelity.max_abs_diff,
+                             "fidelity_label": fidelity.label})
+        (staging / META_FILE).write_text(meta.to_json(), encoding="utf-8")
+        del candidate
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        staging.replace(folder)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return meta
+
+
+def _fields(meta: ExportMeta) -> dict[str, Any]:
+    return {field: getattr(meta, field) for field in meta.__dataclass_fields__}
+
+
+def _export_fp32(model: Any, tokenizer: Any, path: Path) -> None:
+    import torch
+
+    sample = tokenizer(["an example sentence", "hi"], return_tensors="pt", padding=True, truncation=True)
+    names = [name for name in ONNX_INPUTS if name in sample]
+
+    class LogitsOnly(torch.nn.Module):
+        """Positional tensors in, logits out: what the exporter can trace."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, *tensors: Any) -> Any:
+            return self.model(**dict(zip(names, tensors, strict=True)))[0]
+
+    axes: dict[str, dict[int, str]] = {name: {0: "batch", 1: "sequence"} for name in names}
+    axes["logits"] = {0: "batch"}
+    with warnings.catch_warnings(), torch.inference_mode():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            LogitsOnly(), tuple(sample[name] for name in names), str(path),
+            input_names=names, output_names=["logits"], dynamic_axes=axes, opset_version=17, dynamo=False,
+        )
+
+
+def _quantize_int8(source: Path, target: Path) -> None:
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot.scoring.onnx_export", description=__doc__)
+    parser.add_argument("model_type")
+    parser.add_argument("checkpoint", type=Path)
+    parser.add_argument("folder", type=Path)
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args(argv)
+    try:
+        meta = export(args.model_type, args.checkpoint, args.folder, args.threads)
+    except ExportError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(meta.to_json().replace("\n", ""))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

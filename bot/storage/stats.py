@@ -1,0 +1,64 @@
+"""The queries behind `/stats`: cases, judged messages and review verdicts in a period (optionally one thread)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.storage.database import Database, to_db_time
+
+
+@dataclass(frozen=True, slots=True)
+class StatsScope:
+    guild_id: int
+    since: datetime
+    channel_id: int | None = None  # an article's discussion thread
+
+
+@dataclass(frozen=True, slots=True)
+class RawStats:
+    actions: dict[str, int]  # action kind -> cases that took it (shadow cases excluded)
+    rules: dict[str, int]  # rule id -> cases
+    judged: int  # messages judged
+    acted: int  # messages whose decision was more than "allow"
+    verdicts: dict[str, int]  # review status -> items decided
+
+
+class StatsStore:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def collect(self, scope: StatsScope) -> RawStats:
+        since = to_db_time(scope.since)
+        channel = scope.channel_id
+        case_rows = await self._db.fetch_all(
+            """SELECT actions, rule_id FROM cases
+               WHERE guild_id = ? AND created_at >= ? AND status != 'shadow' AND (? IS NULL OR channel_id = ?)""",
+            (scope.guild_id, since, channel, channel),
+        )
+        actions: Counter[str] = Counter()
+        rules: Counter[str] = Counter()
+        for row in case_rows:
+            for text in json.loads(row["actions"]):
+                actions[str(text).split(" ", 1)[0]] += 1
+            rules[row["rule_id"] or "(by hand)"] += 1
+        judged = await self._db.fetch_one(
+            """SELECT COUNT(*) AS total, COALESCE(SUM(decision != 'allow'), 0) AS acted FROM scored_messages
+               WHERE guild_id = ? AND scored_at >= ? AND (? IS NULL OR channel_id = ?)""",
+            (scope.guild_id, since, channel, channel),
+        )
+        verdict_rows = await self._db.fetch_all(
+            """SELECT status, COUNT(*) AS n FROM review_items
+               WHERE guild_id = ? AND status != 'open' AND decided_at >= ? AND (? IS NULL OR channel_id = ?)
+               GROUP BY status""",
+            (scope.guild_id, since, channel, channel),
+        )
+        return RawStats(
+            actions=dict(actions),
+            rules=dict(rules),
+            judged=int(judged["total"]) if judged else 0,
+            acted=int(judged["acted"]) if judged else 0,
+            verdicts={row["status"]: int(row["n"]) for row in verdict_rows},
+        )

@@ -1,0 +1,123 @@
+"""The onnx-int8 path: export through detoxify, serve with onnxruntime + tokenizers only (no torch)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.scoring.detoxify_engine import DetoxifyEngine
+from bot.scoring.fidelity import FIDELITY_SAMPLE, measure
+from bot.scoring.labels import ORIGINAL_LABELS, UNBIASED_LABELS
+from bot.scoring.onnx_engine import META_FILE, OnnxEngine, export_folder, read_meta
+from bot.scoring.onnx_export import ExportError, ensure_export, export
+from bot.scoring.synthetic import SyntheticCheckpoint
+
+ROOT = Path(__file__).resolve().parents[2]
+BAD_INPUT = ["", "x" * 10_000, "😀🔥💯🙄", "Привет мир, hello world, مرحبا بالعالم, 你好世界", "\u200b\u200d", "a",
+             "word " * 3000]
+
+
+@pytest.fixture(scope="module")
+def original_export(original_ckpt: SyntheticCheckpoint, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("onnx") / "original"
+    export("original", original_ckpt.path, folder, threads=1)
+    return folder
+
+
+def test_export_records_its_measured_fidelity(original_export: Path, original_ckpt: SyntheticCheckpoint) -> None:
+    meta = read_meta(original_export)
+    assert meta is not None
+    assert meta.class_names == ORIGINAL_LABELS
+    assert meta.max_length == 512
+    engine = OnnxEngine(original_export, threads=1)
+    fp32 = DetoxifyEngine("original", original_ckpt.path, quantize="none", torch_threads=1)
+    fidelity = measure(fp32, engine)
+    # the figure stored at export time is the one measured again here, from both engines' outputs
+    assert meta.fidelity_max_abs_diff == pytest.approx(fidelity.max_abs_diff, abs=1e-6)
+    assert 0.0 < fidelity.max_abs_diff < 0.2  # int8 ran (not bit-identical) and stays close to fp32
+    assert engine.info.name == "detoxify/original"
+    assert engine.info.version == f"0.5.4 {original_ckpt.path.stem} onnx-int8"
+    assert engine.labels == frozenset(ORIGINAL_LABELS)
+
+
+@pytest.mark.parametrize("kind", ["original", "unbiased"])
+def test_tokenizer_matches_transformers(kind: str, original_ckpt: SyntheticCheckpoint,
+                                        unbiased_ckpt: SyntheticCheckpoint, tmp_path: Path) -> None:
+    ckpt = original_ckpt if kind == "original" else unbiased_ckpt
+    folder = tmp_path / kind
+    export(kind, ckpt.path, folder, threads=1)
+    engine = OnnxEngine(folder, threads=1)
+    torch_engine = DetoxifyEngine(kind, ckpt.path, quantize="none", torch_threads=1)
+    texts = [*FIDELITY_SAMPLE, *BAD_INPUT]
+    ours = engine.encode(texts)
+    theirs = torch_engine.tokenizer(texts, return_tensors="np", truncation=True, padding=True)
+    assert set(ours) == {name for name in theirs if name in ours}
+    assert ours["input_ids"].shape[1] == 512  # the long texts are cut at the model's maximum
+    for name, array in ours.items():
+        np.testing.assert_array_equal(array, theirs[name], err_msg=name)
+    labels = ORIGINAL_LABELS if kind == "original" else UNBIASED_LABELS
+    assert engine.labels == frozenset(labels)
+
+
+def test_bad_input_returns_scores(original_export: Path) -> None:
+    engine = OnnxEngine(original_export, threads=1)
+    results = engine.predict(BAD_INPUT)
+    assert len(results) == len(BAD_INPUT)
+    for result in results:
+        assert set(result) == set(ORIGINAL_LABELS)
+        assert all(0.0 <= value <= 1.0 for value in result.values())
+    assert engine.predict([]) == []
+
+
+def test_serving_process_never_imports_torch(original_export: Path) -> None:
+    script = (
+        "import sys, json\n"
+        "from bot.scoring.onnx_engine import OnnxEngine\n"
+        f"engine = OnnxEngine(__import__('pathlib').Path({str(original_export)!r}), threads=1)\n"
+        "scores = engine.predict(['hello there', ''])\n"
+        "heavy = sorted(m for m in ('torch', 'transformers', 'detoxify') if m in sys.modules)\n"
+        "print(json.dumps({'heavy': heavy, 'labels': sorted(scores[0])}))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=True)
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report == {"heavy": [], "labels": sorted(ORIGINAL_LABELS)}
+
+
+def test_ensure_export_runs_in_a_child_and_is_reused(original_ckpt: SyntheticCheckpoint, tmp_path: Path) -> None:
+    folder = export_folder(tmp_path, original_ckpt.path.stem)
+    meta = ensure_export("original", original_ckpt.path, folder, threads=1)
+    assert "torch" in sys.modules  # this test process has it; the point is the child made the files
+    assert meta.fidelity_max_abs_diff is not None
+    model = folder / "model.int8.onnx"
+    before = model.stat().st_mtime_ns
+    again = ensure_export("original", original_ckpt.path, folder, threads=1)
+    assert again == meta
+    assert model.stat().st_mtime_ns == before  # the cached export was used, not made again
+    assert not [path for path in tmp_path.rglob("*.partial")]
+
+
+def test_failed_export_says_why_and_leaves_nothing(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.ckpt"
+    broken.write_bytes(b"not a checkpoint")
+    folder = tmp_path / "onnx" / "broken"
+    with pytest.raises(ExportError, match="failed \\(exit 1\\)"):
+        ensure_export("original", broken, folder, threads=1)
+    assert not folder.exists()
+    assert not list(tmp_path.rglob("*.partial"))
+
+
+def test_export_of_an_older_format_is_made_again(original_export: Path, tmp_path: Path) -> None:
+    meta = json.loads((original_export / META_FILE).read_text(encoding="utf-8"))
+    copy = tmp_path / "old"
+    copy.mkdir()
+    for path in original_export.iterdir():
+        (copy / path.name).write_bytes(path.read_bytes())
+    (copy / META_FILE).write_text(json.dumps({**meta, "format": 1}), encoding="utf-8")
+    assert read_meta(copy) is None
+    with pytest.raises(FileNotFoundError, match="modbot model export"):
+        OnnxEngine(copy)
