@@ -16,10 +16,19 @@ class StaticScorer:
     Deterministic and instant, so tests of rules and the pipeline can say exactly what they expect.
     """
 
-    def __init__(self, table: Mapping[str, Mapping[str, float]] | None = None) -> None:
+    def __init__(
+        self,
+        table: Mapping[str, Mapping[str, float]] | None = None,
+        *,
+        labels: frozenset[str] = TEST_LABELS,
+        name: str = "test/static",
+        floor: float = 0.01,
+    ) -> None:
         self.table = dict(table or {"hateful": {"toxicity": 0.97, "insult": 0.8}, "rude": {"toxicity": 0.7}})
         self.calls: list[str] = []
-        self._model = ModelInfo("test/static", "1")
+        self._labels = labels
+        self._floor = floor
+        self._model = ModelInfo(name, "1")
 
     @property
     def model(self) -> ModelInfo:
@@ -27,13 +36,13 @@ class StaticScorer:
 
     @property
     def labels(self) -> frozenset[str]:
-        return TEST_LABELS
+        return self._labels
 
     async def score(self, texts: Sequence[str]) -> list[Scores]:
         results = []
         for text in texts:
             self.calls.append(text)
-            values = dict.fromkeys(sorted(TEST_LABELS), 0.01)
+            values = dict.fromkeys(sorted(self._labels), self._floor)
             for word, scores in self.table.items():
                 if word in text.casefold():
                     for label, value in scores.items():

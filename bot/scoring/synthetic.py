@@ -11,13 +11,13 @@ at full size, the speed are those of the real model.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from bot.scoring.checkpoints import file_sha256
 from bot.scoring.labels import ARCHITECTURES, Architecture
 
 Size = Literal["tiny", "full"]
@@ -137,7 +137,7 @@ def build_checkpoint(
     }
     tmp = dest / f".{model_type}-{size}.ckpt.tmp"
     torch.save(checkpoint, tmp)
-    digest = _sha256(tmp)[:8]
+    digest = file_sha256(tmp)[:8]
     path = dest / f"synthetic_{model_type}_{size}-{digest}.ckpt"
     tmp.replace(path)
     return SyntheticCheckpoint(path=path, base_dir=base_dir, model_type=model_type, size=size)
@@ -217,10 +217,3 @@ def _sp_max_vocab(texts: Sequence[str]) -> int:
     words = {word for text in texts for word in text.split()}
     return max(len(chars) + 16, min(len(words) * 4, 250000))
 
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

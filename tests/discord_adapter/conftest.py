@@ -15,8 +15,8 @@ import simcord
 
 from bot.app import App
 from bot.discord_adapter.client import ModBot
-from bot.records import ModelInfo, Scores
 from bot.settings import DiscordSettings, Settings
+from tests.support import StaticScorer
 
 LABELS = frozenset({"toxicity", "severe_toxicity", "obscene", "threat", "insult", "identity_attack"})
 
@@ -57,35 +57,15 @@ rules:
 """
 
 
-class KeywordScorer:
-    """bot.protocols.Scorer from a keyword table (ModelInfo "test/keywords")."""
+class KeywordScorer(StaticScorer):
+    """The keyword table above as a scorer (ModelInfo "test/keywords")."""
 
     def __init__(self) -> None:
-        self._model = ModelInfo("test/keywords", "1")
-        self.seen: list[str] = []
+        super().__init__(KEYWORDS, labels=LABELS, name="test/keywords", floor=0.02)
 
     @property
-    def model(self) -> ModelInfo:
-        return self._model
-
-    @property
-    def labels(self) -> frozenset[str]:
-        return LABELS
-
-    async def score(self, texts: Sequence[str]) -> list[Scores]:
-        out = []
-        for text in texts:
-            self.seen.append(text)
-            values = dict.fromkeys(sorted(LABELS), 0.02)
-            for word, scores in KEYWORDS.items():
-                if word in text.casefold():
-                    for label, value in scores.items():
-                        values[label] = max(values[label], value)
-            out.append(Scores(values, self._model))
-        return out
-
-    async def close(self) -> None:
-        return None
+    def seen(self) -> list[str]:
+        return self.calls
 
 
 def write_rules(path: Path, exempt_roles: Sequence[int] = ()) -> None:
