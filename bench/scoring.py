@@ -1,6 +1,6 @@
 """Benchmark: naive per-message `Detoxify.predict` against modbot's batching scorer in each quantize mode.
 
-    python bench/scoring.py [--json] [--messages 96] [--seconds 5] [--rate 30]
+    python bench/scoring.py [--json] [--messages 96] [--seconds 15] [--rate 30]
 
 Offline: a full-size `original` (bert-base) checkpoint with random weights is built once and cached under
 .bench-cache/ (speed does not depend on weight values). Messages are real comments from
@@ -172,6 +172,7 @@ def run_child(mode: str, checkpoint: Path, messages: int, seconds: float, rate: 
         latencies = asyncio.run(steady_load(naive_one, steady_texts, rate, seconds))
     else:
         from bot.scoring.worker import BatchingScorer
+        from bot.settings import ScoringSettings
 
         started = time.perf_counter()
         engine = load_fast_engine(mode, checkpoint, threads)
@@ -181,7 +182,9 @@ def run_child(mode: str, checkpoint: Path, messages: int, seconds: float, rate: 
         engine.predict(texts[:4])  # warm-up
 
         async def measure_scorer() -> tuple[float, list[float]]:
-            scorer = BatchingScorer(engine, batch_size=16, max_wait_s=0.005, cache_size=0, timeout_s=30.0,
+            defaults = ScoringSettings()  # the bot's own batching settings
+            scorer = BatchingScorer(engine, batch_size=defaults.batch_size, max_wait_s=defaults.max_wait_ms / 1000.0,
+                                    cache_size=0, timeout_s=30.0,
                                     owns_engine=False)
             began = time.perf_counter()
             results = await asyncio.gather(*(scorer.score([text]) for text in texts))
@@ -245,7 +248,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--json", action="store_true", help="end with one JSON line")
     parser.add_argument("--messages", type=int, default=96, help="messages for the throughput run")
-    parser.add_argument("--seconds", type=float, default=5.0, help="length of the steady-load run")
+    parser.add_argument("--seconds", type=float, default=15.0, help="length of the steady-load run")
     parser.add_argument("--rate", type=float, default=30.0, help="offered load, msgs/s")
     parser.add_argument("--threads", type=int, default=2, help="torch / onnxruntime threads")
     parser.add_argument("--modes", default=",".join(("naive", *MODES)))

@@ -78,7 +78,7 @@ class BatchingScorer:
         engine: InferenceEngine,
         *,
         batch_size: int = 16,
-        max_wait_s: float = 0.005,
+        max_wait_s: float = 0.0,
         queue_size: int = 1024,
         timeout_s: float = 5.0,
         cache_size: int = 4096,
