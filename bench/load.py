@@ -78,6 +78,7 @@ class Phase:
     p50_ms: float
     p99_ms: float
     max_queue: int
+    scorer_timeouts: int  # decided by `on_timeout` (flag for review) because the model took too long
 
     @property
     def undecided(self) -> int:
@@ -92,6 +93,7 @@ class Bench:
         self.rng = random.Random(7)
         self.in_flight = 0
         self.max_queue = 0
+        self.timeouts = 0
 
     def _messages(self, count: int) -> list[MessageEvent]:
         messages = [make_message(self.rng, self.next_id + i) for i in range(count)]
@@ -102,6 +104,7 @@ class Bench:
         self.in_flight += 1
         try:
             outcome = await self.pipeline.handle(event)
+            self.timeouts += outcome.scores.timed_out
             if outcome.decision.actions:
                 latencies.append(time.perf_counter() - start)
         finally:
@@ -115,6 +118,7 @@ class Bench:
 
     async def run(self, name: str, messages: list[MessageEvent], rate: float | None) -> Phase:
         self.max_queue = 0
+        self.timeouts = 0
         latencies: list[float] = []
         stop = asyncio.Event()
         watcher = asyncio.create_task(self._watch(stop))
@@ -134,7 +138,7 @@ class Bench:
         if failures:
             print(f"  {len(failures)} messages raised: {failures[0]!r}", file=sys.stderr)
         return Phase(name, rate, len(messages), len(latencies), elapsed, percentile(latencies, 0.5) * 1000,
-                     percentile(latencies, 0.99) * 1000, self.max_queue)
+                     percentile(latencies, 0.99) * 1000, self.max_queue, self.timeouts)
 
     async def sequential(self, count: int) -> float:
         began = time.perf_counter()
@@ -200,11 +204,13 @@ async def main(args: argparse.Namespace) -> dict[str, object]:
 def report(result: dict[str, object]) -> None:
     print(f"scorer: {result['scorer']}; {result['cores']} cores, load average {result['load_average']:.2f}")
     print(f"{'phase':<10} {'offered':>8} {'sent':>6} {'decided':>8} {'secs':>7} {'p50 ms':>8} {'p99 ms':>8} "
-          f"{'max queue':>9}")
+          f"{'max queue':>9} {'timeouts':>8}")
     for p in result["phases"]:  # type: ignore[attr-defined]
         offered = f"{p['offered']:g}/s" if p["offered"] else "burst"
         print(f"{p['name']:<10} {offered:>8} {p['sent']:>6} {p['decided']:>8} {p['seconds']:>7.1f} "
-              f"{p['p50_ms']:>8.1f} {p['p99_ms']:>8.1f} {p['max_queue']:>9}")
+              f"{p['p50_ms']:>8.1f} {p['p99_ms']:>8.1f} {p['max_queue']:>9} {p['scorer_timeouts']:>8}")
+    print("timeouts: messages the model could not score within scoring.timeout_s; they were decided by "
+          "scoring.on_timeout (flag for human review), not dropped")
     print(f"messages without a decision: {result['messages_without_decision']} "
           f"(sent {result['messages_sent']}, recorded {result['messages_recorded']})")
     print(f"peak RSS: {result['peak_rss_mb']} MB")
