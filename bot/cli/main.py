@@ -47,17 +47,9 @@ def cli(ctx: click.Context, config_dir: Path, db_path: Path | None, verbose: boo
 
 
 def _register() -> None:
-    from bot.cli import backtest, cases, privacy, rules, score
+    from bot.cli import backtest, cases, digest, model, privacy, rules, run, score
 
-    for module in (rules, score, cases, backtest, privacy):
-        module.register(cli)
-    for optional in ("model", "digest", "run", "admin"):
-        try:
-            module = __import__(f"bot.cli.{optional}", fromlist=["register"])
-        except ModuleNotFoundError as exc:
-            if exc.name != f"bot.cli.{optional}":
-                raise
-            continue
+    for module in (run, score, rules, cases, backtest, model, digest, privacy):
         module.register(cli)
 
 
