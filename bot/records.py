@@ -160,9 +160,6 @@ class Decision:
         return self.hits[0].variant if self.hits else None
 
 
-ALLOW = Decision(actions=(Action(ActionKind.ALLOW),))
-
-
 @dataclass(frozen=True, slots=True)
 class Enforcement:
     """What the enforcer actually managed to do on Discord."""

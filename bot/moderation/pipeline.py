@@ -2,7 +2,7 @@
 
 The case is written (together with the claim on the message) before anything happens on Discord,
 so a crash can lose an action but never a case, and a restart never judges a message twice.
-Cases whose actions never ran are found with `CaseRepository.unenforced()`.
+Cases whose actions never ran are carried out at the next start by `resume_unenforced()`.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from bot.records import (
     Action,
     ActionKind,
     Actor,
+    Case,
     CaseDraft,
     Decision,
     Enforcement,
@@ -27,7 +28,9 @@ from bot.records import (
     ModelInfo,
     ModerationOutcome,
     NormalizedText,
+    RuleHit,
     Scores,
+    Variant,
 )
 
 log = logging.getLogger("modbot.decision")
@@ -161,6 +164,26 @@ class ModerationPipeline:
             len(enforcement.errors), ",".join(f"{k}={v:.2f}" for k, v in sorted(scores.values.items())),
         )
         return ModerationOutcome(event, text, scores, decision, case, enforcement)
+
+    async def resume_unenforced(self) -> list[Case]:
+        """Carry out the cases recorded before a crash stopped their actions; returns them as now stored.
+
+        The decision is rebuilt from the case (its actions, rule and reason); each case is enforced once here,
+        since `record_enforcement` marks it done whatever Discord answered.
+        """
+        resumed: list[Case] = []
+        for case in await self._store.unenforced():
+            event = MessageEvent(
+                guild_id=case.guild_id, channel_id=case.channel_id, message_id=case.message_id or 0,
+                author_id=case.user_id, content=case.text or "", created_at=case.created_at,
+            )
+            hit = RuleHit(case.rule_id or "", case.variant or Variant.RAW, case.reason)
+            decision = Decision(actions=case.actions, rule_id=case.rule_id, hits=(hit,))
+            enforcement = await self._enforcer.enforce(event, decision, case)
+            resumed.append(await self._store.record_enforcement(case.id, enforcement))
+            log.info("resumed case=%s guild=%s applied=%s errors=%d", case.number, case.guild_id,
+                     ",".join(k.value for k in enforcement.applied), len(enforcement.errors))
+        return resumed
 
     def _duplicate(self, event: MessageEvent) -> ModerationOutcome:
         text = NormalizedText(event.content, event.content, event.content.casefold())

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -270,13 +269,6 @@ class CaseRepository:
         rows = await self._db.fetch_all("SELECT * FROM cases ORDER BY id")
         return len(rows), audit.verify_rows([dict(row) for row in rows])
 
-    async def count_by_action(self, guild_id: int | None, since: datetime | None) -> dict[str, int]:
-        cases = await self.find(CaseQuery(guild_id=guild_id, since=since, limit=1_000_000))
-        counts: dict[str, int] = {}
-        for case in cases:
-            for action in case.actions:
-                counts[action.kind.value] = counts.get(action.kind.value, 0) + 1
-        return counts
 
 
 def case_to_json(case: Case) -> dict[str, Any]:
@@ -308,7 +300,3 @@ def case_to_json(case: Case) -> dict[str, Any]:
         "reversed_at": case.reversed_at.isoformat() if case.reversed_at else None,
         "reverse_reason": case.reverse_reason,
     }
-
-
-def sequence_of_cases(cases: Sequence[Case]) -> list[dict[str, Any]]:
-    return [case_to_json(case) for case in cases]

@@ -7,7 +7,8 @@ import pytest
 
 from bot.discord_adapter.client import ModBot
 from bot.discord_adapter.review import RESTORED_MARK
-from bot.records import ActionKind, Actor, Case, CaseStatus
+from bot.moderation.pipeline import NullEnforcer, content_hash, draft_for
+from bot.records import ActionKind, Actor, Case, CaseStatus, MessageEvent
 from bot.storage.cases import CaseQuery
 from bot.storage.reviews import ReviewStatus
 from tests.discord_adapter.conftest import World, write_rules
@@ -244,6 +245,28 @@ async def test_catch_up_after_restart_processes_missed_messages_exactly_once(wor
     bot = world.env.bot
     assert isinstance(bot, ModBot) and bot.last_catch_up is not None
     assert bot.last_catch_up.judged == 0
+
+
+async def test_a_case_interrupted_by_a_crash_is_carried_out_at_the_next_start(world: World) -> None:
+    # The bot went down between recording a case and acting on it: the offline client stands in for
+    # the dead process, and the case is recorded the way the pipeline records it before acting.
+    await world.env.restart_bot(discord.Client(intents=discord.Intents.all()))
+    message = await world.alice.send(world.thread, "idiot, and the bot crashed right after judging this")
+    event = MessageEvent(guild_id=world.thread.guild.id, channel_id=world.thread.id, message_id=message.id,
+                         author_id=world.alice.id, content=message.content, created_at=message.created_at)
+    text, scores, decision = await world.app.pipeline(NullEnforcer()).judge(event)
+    fresh, case = await world.app.cases.record_decision(event, content_hash(event.content), scores, decision,
+                                                        draft_for(event, text, scores, decision, event.created_at))
+    assert fresh and case is not None and case.applied == ()
+
+    await world.env.restart_bot(ModBot(world.app))
+
+    assert message.id not in [m.id for m in world.thread.history()]
+    stored = await world.app.cases.get(case.guild_id, case.number)
+    assert stored.applied == (ActionKind.DELETE, ActionKind.WARN) and stored.notified is True
+    assert await world.app.cases.unenforced() == []
+    assert any("interrupted by a restart" in m.content for m in world.mod_log.history())
+    assert len(await all_cases(world)) == 1  # catch-up met the message too, and did not judge it again
 
 
 async def test_start_announces_the_live_model_in_the_mod_log(world: World) -> None:

@@ -118,6 +118,15 @@ async def test_enforcer_crash_keeps_the_case_for_retry(cases: CaseRepository) ->
     assert again.duplicate
     assert len(await cases.find(CaseQuery())) == 1
 
+    # The next start carries the recorded case out, once.
+    enforcer = RecordingEnforcer()
+    restarted = pipeline(cases, enforcer)
+    (resumed,) = await restarted.resume_unenforced()
+    assert enforcer.calls == [(1, ("delete", "warn"), 1)]
+    assert resumed.applied == (ActionKind.DELETE, ActionKind.WARN) and resumed.notified is True
+    assert await cases.unenforced() == []
+    assert await restarted.resume_unenforced() == []
+
 
 class SlowScorer(StaticScorer):
     async def score(self, texts):  # type: ignore[no-untyped-def]

@@ -28,7 +28,15 @@ class ModerationCog(commands.Cog):
             return
         self._started = True
         await self.bot.announce_model()
+        await self._resume()
         await self._catch_up()
+
+    async def _resume(self) -> None:
+        """Cases recorded before a crash whose actions never ran are carried out now."""
+        resumed = await self.bot.pipeline.resume_unenforced()
+        if resumed:
+            numbers = ", ".join(f"#{case.number}" for case in resumed)
+            await self.bot.modlog.notice(f"Carried out {len(resumed)} case(s) interrupted by a restart: {numbers}")
 
     async def _catch_up(self) -> None:
         report = await catch_up(
