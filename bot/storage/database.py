@@ -105,7 +105,11 @@ class Database:
         await conn.execute("PRAGMA foreign_keys = ON")
         await conn.execute("PRAGMA busy_timeout = 5000")
         db = cls(conn, target)
-        await db.migrate(bundled_migrations() if migrations is None else migrations)
+        try:
+            await db.migrate(bundled_migrations() if migrations is None else migrations)
+        except BaseException:
+            await conn.close()  # a refused or failed migration must not leave the connection's thread behind
+            raise
         return db
 
     async def close(self) -> None:
