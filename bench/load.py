@@ -34,7 +34,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
-from bot.moderation.pipeline import ModerationPipeline, NullEnforcer  # noqa: E402
+from bot.moderation.carry_out import CaseExecutor, NullEnforcer  # noqa: E402
+from bot.moderation.pipeline import ModerationPipeline  # noqa: E402
 from bot.moderation.rules import load_rules  # noqa: E402
 from bot.records import MessageEvent  # noqa: E402
 from bot.scoring.factory import known_labels, open_scorer  # noqa: E402
@@ -42,6 +43,7 @@ from bot.scoring.worker import BatchingScorer  # noqa: E402
 from bot.settings import ScoringSettings  # noqa: E402
 from bot.storage import Database  # noqa: E402
 from bot.storage.cases import CaseRepository  # noqa: E402
+from tests.support import FixedRules  # noqa: E402
 
 OPENERS = ["I think", "Honestly,", "Read the article again:", "lol", "Agreed.", "Nope.", "Fair point, but",
            "The author forgets that", "Source?", "Wow,"]
@@ -167,7 +169,8 @@ async def main(args: argparse.Namespace) -> dict[str, object]:
     with tempfile.TemporaryDirectory() as folder:
         async with Database.open(Path(folder) / "load.db") as db:
             cases = CaseRepository(db)
-            pipeline = ModerationPipeline(scorer=scorer, rules=lambda: rules, store=cases, enforcer=NullEnforcer(),
+            pipeline = ModerationPipeline(scorer=scorer, rules=FixedRules(rules), store=cases,
+                                          executor=CaseExecutor(NullEnforcer(), cases),
                                           clock=lambda: datetime.now(UTC), on_timeout=settings.on_timeout)
             bench = Bench(pipeline, scorer if isinstance(scorer, BatchingScorer) else None)
             phases: list[Phase] = []

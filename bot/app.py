@@ -1,24 +1,55 @@
-"""Builds modbot's objects from settings and wires them together. Nothing here runs at import time.
+"""The composition root: the one place that builds modbot's objects and wires them together.
 
-    async with App.open(settings) as app:
-        pipeline = app.pipeline(enforcer)
+    async with App.open(settings) as app:          # storage, rules, scorer, clock: built once
+        bot = build_bot(app)                        # the Discord client with every service it needs
+
+Commands that only read or erase the database open `Storage` alone (no model is loaded); the bot, the demo and
+the scoring commands open an `App`. Nothing here runs at import time; nothing else builds services.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
 
+from bot.digest.fetch import Fetcher, HttpFetcher
+from bot.digest.ports import FeedSource, ProblemReporter
+from bot.digest.publish import Publisher
+from bot.digest.service import DigestService
+from bot.digest.sources import ArticleSources
+from bot.durations import parse_duration
+from bot.moderation.appeals import AppealService
+from bot.moderation.carry_out import CaseExecutor, NullEnforcer
+from bot.moderation.exemptions import RuntimeExemptions
+from bot.moderation.history import HistoryService
+from bot.moderation.manual import ManualActions
 from bot.moderation.pipeline import ModerationPipeline
-from bot.moderation.rules import RuleSet, RulesHolder
+from bot.moderation.remedies import Remedies
+from bot.moderation.reversal import CaseReverser
+from bot.moderation.reviews import ReviewDesk
+from bot.moderation.rules import RulesHolder
 from bot.protocols import Clock, Enforcer, Scorer
-from bot.settings import Settings
-from bot.storage import Database
+from bot.records import Erased, RuntimeFeed
+from bot.settings import FeedSettings, Settings, SettingsHolder
+from bot.storage import Database, privacy
+from bot.storage.appeals import AppealRepository
+from bot.storage.articles import ArticleStore
 from bot.storage.cases import CaseRepository
+from bot.storage.exemptions import ExemptionStore
 from bot.storage.messages import MessageLog
+from bot.storage.reviews import ReviewRepository
+from bot.storage.runtime_feeds import RuntimeFeedStore
+from bot.storage.stats import StatsStore
+from bot.storage.strikes import StrikeLedger
+
+if TYPE_CHECKING:
+    from bot.discord_adapter.client import ModBot
+    from bot.discord_adapter.judge import OutcomeHook
 
 log = logging.getLogger(__name__)
 
@@ -46,13 +77,98 @@ async def open_scorer(settings: Settings) -> Scorer:
     return await open_configured(settings.scoring)
 
 
-@dataclass
-class App:
-    settings: Settings
+@dataclass(frozen=True, slots=True)
+class Storage:
+    """Every repository, over one database connection."""
+
     db: Database
     cases: CaseRepository
     messages: MessageLog
+    reviews: ReviewRepository
+    appeals: AppealRepository
+    exemptions: ExemptionStore
+    strikes: StrikeLedger
+    stats: StatsStore
+    articles: ArticleStore
+    runtime_feeds: RuntimeFeedStore
+
+    @classmethod
+    @contextlib.asynccontextmanager
+    async def open(cls, path: Path, *, create: bool = True) -> AsyncIterator[Storage]:
+        async with Database.open(path) as db:
+            yield cls(
+                db=db,
+                cases=CaseRepository(db),
+                messages=MessageLog(db),
+                reviews=ReviewRepository(db),
+                appeals=AppealRepository(db),
+                exemptions=ExemptionStore(db),
+                strikes=StrikeLedger(db),
+                stats=StatsStore(db),
+                articles=ArticleStore(db),
+                runtime_feeds=RuntimeFeedStore(db),
+            )
+
+    async def purge(self, older_than: datetime) -> Erased:
+        """Erase stored message text recorded before `older_than`; cases and counts stay."""
+        return await privacy.purge(self.db, older_than)
+
+    async def forget(self, user_id: int) -> Erased:
+        """Erase a user's stored text and identity; anonymous counts stay."""
+        return await privacy.forget(self.db, user_id)
+
+
+def digest_service(
+    settings: Settings,
+    storage: Storage,
+    *,
+    publisher: Publisher,
+    report: ProblemReporter,
+    clock: Clock = utc_clock,
+    fetcher: Fetcher | None = None,
+    dry_run: bool = False,
+    feeds: FeedSource | None = None,
+) -> DigestService:
+    return DigestService(
+        settings.digest, storage.articles, fetcher or http_fetcher(settings), publisher, report, clock,
+        dry_run=dry_run, feeds=feeds,
+    )
+
+
+def http_fetcher(settings: Settings) -> HttpFetcher:
+    return HttpFetcher(settings.digest.user_agent, settings.digest.fetch_timeout_s)
+
+
+def merged_feeds(configured: tuple[FeedSettings, ...], runtime: list[RuntimeFeed]) -> tuple[FeedSettings, ...]:
+    """settings.digest.feeds first; feeds added with /feed add after them (a URL listed in both: settings win)."""
+    urls = {feed.url for feed in configured}
+    extra = tuple(
+        FeedSettings(url=feed.url, channel_id=feed.channel_id, name=feed.name)
+        for feed in runtime
+        if feed.url not in urls
+    )
+    return configured + extra
+
+
+@dataclass(frozen=True, slots=True)
+class Moderation:
+    """The moderation services, acting on a platform through its enforcer and remedies."""
+
+    executor: CaseExecutor
+    pipeline: ModerationPipeline
+    reverser: CaseReverser
+    manual: ManualActions
+    reviews: ReviewDesk
+    appeals: AppealService
+    history: HistoryService
+
+
+@dataclass(frozen=True, slots=True)
+class App:
+    settings: SettingsHolder
+    storage: Storage
     rules: RulesHolder
+    exemptions: RuntimeExemptions
     scorer: Scorer
     clock: Clock
 
@@ -63,32 +179,128 @@ class App:
     ) -> AsyncIterator[App]:
         # Rules first: a broken rules file should stop start-up before a model is loaded.
         rules = load_rules_holder(settings, scorer)
-        owned_scorer = scorer is None
+        for warning in rules.warnings:
+            log.warning("%s", warning)
         live_scorer = scorer if scorer is not None else await open_scorer(settings)
+        tick = clock or utc_clock
         try:
-            async with Database.open(settings.database) as db:
+            async with Storage.open(settings.database) as storage:
                 log.info("scoring with %s", live_scorer.model.describe())
                 yield cls(
-                    settings=settings,
-                    db=db,
-                    cases=CaseRepository(db),
-                    messages=MessageLog(db),
+                    settings=SettingsHolder(settings),
+                    storage=storage,
                     rules=rules,
+                    exemptions=RuntimeExemptions(rules, storage.exemptions, tick),
                     scorer=live_scorer,
-                    clock=clock or utc_clock,
+                    clock=tick,
                 )
         finally:
-            if owned_scorer:
+            if scorer is None:
                 await live_scorer.close()
 
-    def pipeline(self, enforcer: Enforcer, rules: Callable[[], RuleSet] | None = None) -> ModerationPipeline:
-        """The moderation pipeline acting through `enforcer`; `rules` can wrap the rules in force
-        (the bot merges its runtime exemptions in this way)."""
-        return ModerationPipeline(
-            scorer=self.scorer,
-            rules=rules or (lambda: self.rules.current),
-            store=self.cases,
-            enforcer=enforcer,
-            clock=self.clock,
-            on_timeout=self.settings.scoring.on_timeout,
+    @property
+    def cases(self) -> CaseRepository:
+        return self.storage.cases
+
+    def moderation(self, enforcer: Enforcer, remedies: Remedies) -> Moderation:
+        storage = self.storage
+        executor = CaseExecutor(enforcer, storage.cases)
+        reverser = CaseReverser(storage.cases, remedies, self.clock)
+        settings = self.settings.current
+        return Moderation(
+            executor=executor,
+            pipeline=ModerationPipeline(
+                scorer=self.scorer,
+                rules=self.exemptions,
+                store=storage.cases,
+                executor=executor,
+                clock=self.clock,
+                on_timeout=settings.scoring.on_timeout,
+            ),
+            reverser=reverser,
+            manual=ManualActions(
+                cases=storage.cases, executor=executor, strikes=storage.strikes, remedies=remedies, clock=self.clock
+            ),
+            reviews=ReviewDesk(
+                reviews=storage.reviews, cases=storage.cases, reverser=reverser, executor=executor,
+                clock=self.clock, timeout=parse_duration(settings.discord.review_timeout),
+            ),
+            appeals=AppealService(storage.appeals, storage.cases, reverser),
+            history=HistoryService(storage.cases, storage.strikes, storage.reviews, storage.appeals),
         )
+
+    def dry_pipeline(self) -> ModerationPipeline:
+        """The pipeline with the rules file alone and an enforcer that does nothing: `modbot score`."""
+        return ModerationPipeline(
+            scorer=self.scorer, rules=self.rules, store=self.storage.cases,
+            executor=CaseExecutor(NullEnforcer(), self.storage.cases), clock=self.clock,
+            on_timeout=self.settings.current.scoring.on_timeout,
+        )
+
+    async def feeds(self) -> tuple[FeedSettings, ...]:
+        return merged_feeds(self.settings.current.digest.feeds, await self.storage.runtime_feeds.all())
+
+
+def build_bot(
+    app: App, *, hook: OutcomeHook | None = None, fetcher: Fetcher | None = None, run_digest: bool = True
+) -> ModBot:
+    """The Discord client, with the Discord side of every port and every service it calls, built once."""
+    from bot.discord_adapter.appeal import AppealDesk, appeal_buttons
+    from bot.discord_adapter.client import ModBot
+    from bot.discord_adapter.enforcer import DiscordEnforcer
+    from bot.discord_adapter.modlog import ModLog
+    from bot.discord_adapter.publisher import DiscordPublisher
+    from bot.discord_adapter.remedies import DiscordRemedies
+    from bot.discord_adapter.review import ReviewBoard, ReviewClicks, review_buttons
+    from bot.discord_adapter.services import BotServices, DiscordParts
+
+    settings = app.settings
+    client = ModBot(settings.current.discord, run_digest=run_digest)
+    modlog = ModLog(client, settings)
+    # Button classes of this bot's own; bound to the desks below, once those are built.
+    review_button, appeal_button = review_buttons(), appeal_buttons()
+    board = ReviewBoard(client, items=app.storage.reviews, settings=settings, clock=app.clock, buttons=review_button)
+    enforcer = DiscordEnforcer(
+        client, appeal_hint=settings.current.discord.appeal_hint, flags=board, appeal_button=appeal_button.appeal
+    )
+    moderation = app.moderation(enforcer, DiscordRemedies(client))
+    publisher = DiscordPublisher(client)
+    fetch = fetcher or http_fetcher(settings.current)
+
+    async def report_feed_problem(feed: str, message: str) -> None:
+        await modlog.notice(f"Feed {feed}: {message}")
+
+    clicks = ReviewClicks(desk=moderation.reviews, board=board, modlog=modlog)
+    review_button.clicks = clicks
+    appeal_desk = AppealDesk(
+        client, service=moderation.appeals, appeals=app.storage.appeals, modlog=modlog, settings=settings,
+        buttons=appeal_button,
+    )
+    appeal_button.bind(appeal_desk)
+    parts = DiscordParts(modlog=modlog, board=board, clicks=clicks, appeal_desk=appeal_desk, publisher=publisher)
+    services = BotServices(
+        settings=settings,
+        clock=app.clock,
+        scorer=app.scorer,
+        rules=app.rules,
+        exemptions=app.exemptions,
+        cases=app.storage.cases,
+        cursor=app.storage.messages.cursor,
+        pipeline=moderation.pipeline,
+        manual=moderation.manual,
+        reverser=moderation.reverser,
+        review_items=app.storage.reviews,
+        appeals=moderation.appeals,
+        appeal_items=app.storage.appeals,
+        history=moderation.history,
+        stats=app.storage.stats,
+        digest=digest_service(
+            settings.current, app.storage, publisher=publisher, report=report_feed_problem, clock=app.clock,
+            fetcher=fetch, feeds=app.feeds,
+        ),
+        sources=ArticleSources(fetch),
+        runtime_feeds=app.storage.runtime_feeds,
+        articles=app.storage.articles,
+    )
+    client.install(services, parts, hook=hook)
+    return client

@@ -26,9 +26,12 @@ class Scorer(Protocol):
 
 
 class Enforcer(Protocol):
-    """Carries a decision out (on Discord, or nowhere for dry runs) and reports what happened."""
+    """Carries a recorded case out (on Discord, or nowhere for dry runs) and reports what happened.
 
-    async def enforce(self, event: MessageEvent, decision: Decision, case: Case | None) -> Enforcement: ...
+    `notice` is the text of the warning DM when the rule (or the moderator) wrote one; otherwise the enforcer
+    words it from the case's rule and reason."""
+
+    async def enforce(self, case: Case, notice: str | None = None) -> Enforcement: ...
 
 
 class CaseStore(Protocol):
@@ -41,6 +44,7 @@ class CaseStore(Protocol):
         scores: Scores,
         decision: Decision,
         draft: CaseDraft | None,
+        at: datetime,
     ) -> tuple[bool, Case | None]:
         """Claim the message at this content and write its case atomically; (False, None) if already claimed."""
         ...

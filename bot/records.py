@@ -10,6 +10,7 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot.durations import format_duration, parse_duration
 
@@ -226,6 +227,37 @@ class Case:
     reverse_reason: str | None = None
 
 
+def case_to_json(case: Case) -> dict[str, Any]:
+    """A case as plain JSON types: for `modbot cases --format json` and exports."""
+    return {
+        "id": case.id,
+        "guild_id": case.guild_id,
+        "number": case.number,
+        "created_at": case.created_at.isoformat(),
+        "user_id": case.user_id,
+        "channel_id": case.channel_id,
+        "message_id": case.message_id,
+        "actor": case.actor.value,
+        "actor_id": case.actor_id,
+        "rule": case.rule_id,
+        "actions": [str(action) for action in case.actions],
+        "reason": case.reason,
+        "text": case.text,
+        "scores": dict(case.scores),
+        "model": case.model_name,
+        "model_version": case.model_version,
+        "model_fallback": case.model_fallback,
+        "variant": case.variant.value if case.variant else None,
+        "status": case.status.value,
+        "notified": case.notified,
+        "errors": list(case.errors),
+        "applied": [kind.value for kind in case.applied],
+        "reversed_by": case.reversed_by,
+        "reversed_at": case.reversed_at.isoformat() if case.reversed_at else None,
+        "reverse_reason": case.reverse_reason,
+    }
+
+
 @dataclass(frozen=True, slots=True)
 class ModerationOutcome:
     event: MessageEvent
@@ -235,3 +267,183 @@ class ModerationOutcome:
     case: Case | None
     enforcement: Enforcement
     duplicate: bool = False
+
+
+# -- Case log: queries and notes -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CaseQuery:
+    guild_id: int | None = None
+    user_id: int | None = None
+    since: datetime | None = None
+    limit: int = 1000
+    offset: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class CaseNote:
+    case_id: int
+    author_id: int
+    body: str
+    created_at: datetime
+
+
+# -- Review queue --------------------------------------------------------------------------------------------------
+
+
+class ReviewStatus(enum.StrEnum):
+    OPEN = "open"
+    APPROVED = "approved"
+    REMOVED = "removed"
+    TIMED_OUT = "timed_out"
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewDraft:
+    guild_id: int
+    case_id: int | None
+    channel_id: int
+    message_id: int | None
+    user_id: int
+    text: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewItem:
+    id: int
+    guild_id: int
+    case_id: int | None
+    channel_id: int
+    message_id: int | None
+    user_id: int
+    text: str | None
+    status: ReviewStatus
+    review_message_id: int | None
+    reviewer_id: int | None
+    decided_at: datetime | None
+    created_at: datetime
+
+
+# -- Appeals -------------------------------------------------------------------------------------------------------
+
+
+class AppealStatus(enum.StrEnum):
+    OPEN = "open"
+    UPHELD = "upheld"
+    DENIED = "denied"
+
+
+@dataclass(frozen=True, slots=True)
+class Appeal:
+    id: int
+    case_id: int
+    user_id: int
+    body: str
+    status: AppealStatus
+    review_message_id: int | None
+    reviewer_id: int | None
+    outcome_note: str | None
+    decided_at: datetime | None
+    created_at: datetime
+
+
+# -- Exemptions added at runtime -----------------------------------------------------------------------------------
+
+
+class ExemptKind(enum.StrEnum):
+    ROLE = "role"
+    USER = "user"
+
+
+# -- Feeds added at runtime ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RuntimeFeed:
+    url: str
+    channel_id: int
+    name: str | None
+    guild_id: int
+    added_by: int
+    added_at: datetime
+
+
+# -- Statistics ----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StatsScope:
+    guild_id: int
+    since: datetime
+    channel_id: int | None = None  # an article's discussion thread
+
+
+@dataclass(frozen=True, slots=True)
+class RawStats:
+    actions: dict[str, int]  # action kind -> cases that took it (shadow cases excluded)
+    rules: dict[str, int]  # rule id -> cases
+    judged: int  # messages judged
+    acted: int  # messages whose decision was more than "allow"
+    verdicts: dict[str, int]  # review status -> items decided
+
+
+# -- The digest's stored state (written by storage, read by the digest) --------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class NewArticle:
+    dedupe_key: str
+    title: str
+    link: str | None
+    published: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedState:
+    url: str
+    etag: str | None = None
+    last_modified: str | None = None
+    failures: int = 0
+    next_poll_at: datetime | None = None
+    last_error: str | None = None
+    last_polled_at: datetime | None = None
+    primed: bool = False  # the first poll happened: what was there then is marked seen
+
+
+@dataclass(frozen=True, slots=True)
+class PostedRef:
+    channel_id: int
+    message_id: int
+    thread_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredArticle:
+    id: int
+    feed_url: str | None
+    dedupe_key: str
+    title: str
+    link: str | None
+    published: datetime | None
+    seen_at: datetime
+    status: str  # "seen" (first poll, never posted), "pending", "posted", "skipped", "failed"
+    posted: PostedRef | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GuildExemptions:
+    """Roles and users exempted with /exempt add in one server (never in another)."""
+
+    roles: frozenset[int] = frozenset()
+    users: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class Erased:
+    """What `modbot purge` or `modbot forget` erased."""
+
+    cases: int
+    review_items: int
+    scored_messages: int
+    strikes: int = 0

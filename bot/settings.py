@@ -132,3 +132,17 @@ def load_settings(config_dir: Path, environ: Mapping[str, str]) -> Settings:
     token = environ.get("DISCORD_TOKEN", "").strip()
     data["discord_token"] = SecretStr(token) if token else None
     return Settings.model_validate(data)
+
+
+class SettingsHolder:
+    """The settings in force: the one place a running process reads them from and replaces them through."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+
+    @property
+    def current(self) -> Settings:
+        return self._settings
+
+    def replace(self, settings: Settings) -> None:
+        self._settings = settings

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import socket
 import tempfile
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 os.environ["HF_HUB_OFFLINE"] = "1"
@@ -39,9 +39,17 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     yield
 
 
+from bot.storage import Database  # noqa: E402
 from tests.support import StaticScorer  # noqa: E402
 
 
 @pytest.fixture
 def static_scorer() -> StaticScorer:
     return StaticScorer()
+
+
+@pytest.fixture
+async def db(tmp_path: Any) -> AsyncIterator[Database]:
+    """A real, migrated SQLite database in the test's own folder."""
+    async with Database.open(tmp_path / "modbot.db") as opened:
+        yield opened

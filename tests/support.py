@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
+from typing import Protocol
 
-from bot.records import ModelInfo, Scores
+from bot.moderation.rules import RuleSet
+from bot.records import ActionKind, Case, CaseQuery, Enforcement, ModelInfo, Scores
 
 TEST_LABELS = frozenset({"toxicity", "severe_toxicity", "insult", "threat"})
 
@@ -62,3 +64,61 @@ async def wait_until(condition: Callable[[], bool], within: float = 10.0, step: 
             return True
         await asyncio.sleep(step)
     return condition()
+
+
+class RecordingEnforcer:
+    """Carries nothing out; remembers each case it was asked to carry out, and can fail like a crash does."""
+
+    def __init__(self, fail_with: Exception | None = None) -> None:
+        self.calls: list[tuple[int | None, tuple[str, ...], int]] = []  # (message id, actions, case number)
+        self.notices: list[str | None] = []
+        self.fail_with = fail_with
+
+    async def enforce(self, case: Case, notice: str | None = None) -> Enforcement:
+        self.calls.append((case.message_id, tuple(str(a) for a in case.actions), case.number))
+        self.notices.append(notice)
+        if self.fail_with:
+            raise self.fail_with
+        warned = any(action.kind is ActionKind.WARN for action in case.actions)
+        return Enforcement(applied=tuple(a.kind for a in case.actions), notified=True if warned else None)
+
+
+class CaseLister(Protocol):
+    async def find(self, query: CaseQuery) -> list[Case]: ...
+
+
+async def all_cases(cases: CaseLister, guild_id: int | None = None) -> list[Case]:
+    """Every case in the log (of one server when given), oldest first."""
+    return await cases.find(CaseQuery(guild_id=guild_id, limit=1_000_000))
+
+
+class RecordingRemedies:
+    """Undoes nothing on a platform; remembers what it was asked to undo, and can refuse an unban."""
+
+    def __init__(self, fail_unban: bool = False) -> None:
+        self.done: list[str] = []
+        self._fail_unban = fail_unban
+
+    async def lift_timeout(self, guild_id: int, user_id: int, reason: str) -> None:
+        self.done.append(f"lift {user_id}")
+
+    async def unban(self, guild_id: int, user_id: int, reason: str) -> None:
+        if self._fail_unban:
+            from bot.moderation.remedies import RemedyFailed
+
+            raise RemedyFailed("ban: 403 Missing Permissions (50013)")
+        self.done.append(f"unban {user_id}")
+
+    async def restore(self, case: Case) -> int:
+        self.done.append(f"restore {case.number}")
+        return 999
+
+
+class FixedRules:
+    """The same rules in every server (`RulesForGuild` over one RuleSet)."""
+
+    def __init__(self, rules: RuleSet) -> None:
+        self.rules = rules
+
+    def for_guild(self, guild_id: int) -> RuleSet:
+        return self.rules

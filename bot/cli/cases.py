@@ -11,9 +11,9 @@ from typing import Any
 
 import click
 
+from bot.app import Storage
 from bot.cli.context import CliContext, pass_cli
-from bot.storage import Database
-from bot.storage.cases import CaseQuery, CaseRepository, case_to_json
+from bot.records import CaseQuery, case_to_json
 
 _COLUMNS = ("number", "created_at", "user_id", "rule", "actions", "status", "model", "model_fallback", "text")
 
@@ -29,8 +29,8 @@ def _parse_since(value: str | None) -> datetime | None:
 
 
 async def _load(cli: CliContext, query: CaseQuery) -> list[dict[str, Any]]:
-    async with Database.open(cli.settings.database) as db:
-        return [case_to_json(case) for case in await CaseRepository(db).find(query)]
+    async with Storage.open(cli.settings.database, create=False) as storage:
+        return [case_to_json(case) for case in await storage.cases.find(query)]
 
 
 def _cell(value: Any, width: int | None = None) -> str:
@@ -80,9 +80,9 @@ def cases(
 
 
 async def _verify(cli: CliContext) -> tuple[int, list[str]]:
-    async with Database.open(cli.settings.database) as db:
-        count, problems = await CaseRepository(db).verify_chain()
-        integrity = await db.integrity_check()
+    async with Storage.open(cli.settings.database, create=False) as storage:
+        count, problems = await storage.cases.verify_chain()
+        integrity = await storage.db.integrity_check()
     found = [str(problem) for problem in problems]
     if integrity != "ok":
         found.insert(0, f"SQLite integrity check: {integrity}")

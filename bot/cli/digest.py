@@ -4,53 +4,29 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
 from dataclasses import asdict
-from datetime import UTC, datetime
-from pathlib import Path
+from datetime import datetime
 from typing import Any
 
 import click
 
+from bot.app import Storage, digest_service, http_fetcher
 from bot.cli.context import CliContext, pass_cli
-from bot.digest.extract import ExtractionError, Extractor
-from bot.digest.fetch import FetchError, HttpFetcher
+from bot.digest.extract import ExtractionError
+from bot.digest.fetch import FetchError
 from bot.digest.publish import ArticlePost, describe
-from bot.digest.records import Article, PostedRef
-from bot.digest.service import DigestService, FeedOutcome
+from bot.digest.records import Article
+from bot.digest.service import FeedOutcome
+from bot.digest.sources import ArticleSources
 from bot.digest.summarize import Summarizer
+from bot.records import PostedRef
 from bot.settings import Settings
-from bot.storage.articles import ArticleStore
-from bot.storage.database import Database
-
-
-def _is_url(source: str) -> bool:
-    return source.lower().startswith(("http://", "https://"))
-
-
-async def _fetch_article(url: str, settings: Settings, extractor: Extractor) -> Article:
-    fetcher = HttpFetcher(settings.digest.user_agent, settings.digest.fetch_timeout_s)
-    page = await fetcher.fetch(url)
-    return await asyncio.get_running_loop().run_in_executor(
-        None, extractor.from_bytes, page.body, page.url, page.content_type
-    )
-
-
-def load_article(source: str, settings: Settings, extractor: Extractor) -> Article:
-    """PATH, http(s) URL or - (stdin) to a cleaned Article. Raises ExtractionError or FetchError."""
-    if source == "-":
-        return extractor.from_text(sys.stdin.read(), source="stdin")
-    if _is_url(source):
-        return asyncio.run(_fetch_article(source, settings, extractor))
-    path = Path(source)
-    if not path.is_file():
-        raise ExtractionError(f"{source}: no such file (give a path, an http(s) URL, or - for stdin)")
-    return extractor.from_file(path)
 
 
 def _article_or_fail(cli: CliContext, source: str) -> Article:
+    sources = ArticleSources(http_fetcher(cli.settings))
     try:
-        return load_article(source, cli.settings, Extractor())
+        return asyncio.run(sources.load(source))
     except (ExtractionError, FetchError) as exc:
         raise click.ClickException(str(exc)) from exc
 
@@ -106,34 +82,36 @@ async def _report(feed: str, message: str) -> None:
     click.echo(f"problem: {feed}: {message}", err=True)
 
 
-async def _digest_once(settings: Settings, dry_run: bool) -> list[FeedOutcome]:
-    async with Database.open(settings.database) as db:
-        store = ArticleStore(db)
-        fetcher = HttpFetcher(settings.digest.user_agent, settings.digest.fetch_timeout_s)
+async def _digest(settings: Settings, dry_run: bool, once: bool) -> list[FeedOutcome]:
+    async with Storage.open(settings.database) as storage:
         if dry_run:
-            service = DigestService(settings.digest, store, fetcher, _PreviewPublisher(), _report,
-                                    lambda: datetime.now(UTC), dry_run=True)
+            service = digest_service(settings, storage, publisher=_PreviewPublisher(), report=_report, dry_run=True)
             return await service.poll_due(force=True)
         assert settings.discord_token is not None
         from bot.discord_adapter.publisher import logged_in_publisher
 
         async with logged_in_publisher(settings.discord_token.get_secret_value()) as publisher:
-            service = DigestService(settings.digest, store, fetcher, publisher, _report, lambda: datetime.now(UTC))
-            return await service.poll_due()
+            service = digest_service(settings, storage, publisher=publisher, report=_report)
+            if once:
+                return await service.poll_due()
+            click.echo("polling the feeds until interrupted (Ctrl-C to stop)", err=True)
+            await service.run(asyncio.Event())
+            return []
 
 
 @click.command("digest")
-@click.option("--once", is_flag=True, required=True, help="Poll every due feed once, then exit.")
+@click.option("--once", is_flag=True, help="Poll every due feed once, then exit (default: keep polling).")
 @click.option("--dry-run", is_flag=True, help="Print what would be posted; write and post nothing.")
 @pass_cli
 def digest(cli: CliContext, once: bool, dry_run: bool) -> None:
-    """Poll the configured feeds once. Without DISCORD_TOKEN, only --dry-run is possible."""
+    """Poll the configured feeds and post new articles; --once polls once. Without DISCORD_TOKEN, only --dry-run
+    is possible (it polls once and posts nothing)."""
     settings = cli.settings
     if not settings.digest.feeds:
         raise click.ClickException(f"no feeds configured (digest.feeds in {settings.config_dir / 'settings.yaml'})")
     if not dry_run and settings.discord_token is None:
         raise click.ClickException("DISCORD_TOKEN is not set: use --dry-run to see what would be posted")
-    outcomes = asyncio.run(_digest_once(settings, dry_run))
+    outcomes = asyncio.run(_digest(settings, dry_run, once))
     for outcome in outcomes:
         line = f"{outcome.url}: {outcome.status}"
         if outcome.status == "primed":
@@ -151,8 +129,8 @@ def digest(cli: CliContext, once: bool, dry_run: bool) -> None:
 
 async def _feed_rows(settings: Settings) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
-    async with Database.open(settings.database) as db:
-        store = ArticleStore(db)
+    async with Storage.open(settings.database, create=False) as storage:
+        store = storage.articles
         for feed in settings.digest.feeds:
             state = await store.feed_state(feed.url)
             rows.append({

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 
 import click
 
+from bot.app import Storage
 from bot.cli.context import CliContext, pass_cli
 from bot.durations import DurationError, parse_duration
-from bot.storage import Database
-from bot.storage.database import utcnow
-from bot.storage.privacy import Erased, forget, purge
+from bot.records import Erased
 
 
 def _report(erased: Erased) -> str:
@@ -30,8 +30,8 @@ def purge_command(cli: CliContext, older_than: str | None) -> None:
         raise click.BadParameter(str(exc), param_hint="--older-than") from exc
 
     async def run() -> Erased:
-        async with Database.open(cli.settings.database) as db:
-            return await purge(db, utcnow() - age)
+        async with Storage.open(cli.settings.database, create=False) as storage:
+            return await storage.purge(datetime.now(UTC) - age)
 
     click.echo(f"older than {text}: " + _report(asyncio.run(run())))
 
@@ -46,8 +46,8 @@ def forget_command(cli: CliContext, user_id: int, yes: bool) -> None:
         click.confirm(f"Erase everything stored about user {user_id}?", abort=True)
 
     async def run() -> Erased:
-        async with Database.open(cli.settings.database) as db:
-            return await forget(db, user_id)
+        async with Storage.open(cli.settings.database, create=False) as storage:
+            return await storage.forget(user_id)
 
     erased = asyncio.run(run())
     click.echo(f"user {user_id}: " + _report(erased) + f"; anonymised {erased.strikes} strikes")

@@ -14,11 +14,10 @@ log = logging.getLogger(__name__)
 
 
 async def _run_live(settings: Settings, token: str) -> None:
-    from bot.app import App
-    from bot.discord_adapter.client import ModBot
+    from bot.app import App, build_bot
 
     async with App.open(settings) as app:
-        bot = ModBot(app)
+        bot = build_bot(app)
         async with bot:
             await bot.start(token)
 
@@ -26,7 +25,7 @@ async def _run_live(settings: Settings, token: str) -> None:
 def _demo(ctx: CliContext) -> None:
     # discord.py's start-up chatter (voice libraries, SimCord's intent probe) is noise in a transcript.
     logging.getLogger("discord").setLevel(logging.ERROR)
-    from bot.demo.driver import run_demo
+    from bot.discord_adapter.demo.driver import run_demo
 
     settings = ctx.settings
     try:

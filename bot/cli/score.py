@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,18 +11,12 @@ import click
 
 from bot.app import App
 from bot.cli.context import CliContext, pass_cli
-from bot.moderation.pipeline import NullEnforcer
-from bot.records import MessageEvent
 
 
 async def _judge(cli: CliContext, text: str, channel_id: int) -> dict[str, Any]:
     settings = cli.settings.model_copy(update={"database": Path(":memory:")})
     async with App.open(settings) as app:
-        event = MessageEvent(
-            guild_id=0, channel_id=channel_id, message_id=0, author_id=0, content=text,
-            created_at=datetime.now(UTC),
-        )
-        normalized, scores, decision = await app.pipeline(NullEnforcer()).judge(event)
+        normalized, scores, decision = await app.dry_pipeline().trial(text, channel_id=channel_id)
     return {
         "text": text,
         "normalized": normalized.normalized,

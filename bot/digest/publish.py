@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from bot.digest.records import Article, PostedRef, Summary
+from bot.digest.records import Article, Summary
+from bot.records import PostedRef
 
 TITLE_LIMIT = 256
 DESCRIPTION_LIMIT = 4096

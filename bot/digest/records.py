@@ -82,33 +82,3 @@ class FetchResult:
         return self.status == 304
 
 
-@dataclass(frozen=True, slots=True)
-class FeedState:
-    url: str
-    etag: str | None = None
-    last_modified: str | None = None
-    failures: int = 0
-    next_poll_at: datetime | None = None
-    last_error: str | None = None
-    last_polled_at: datetime | None = None
-    primed: bool = False  # the first poll happened: what was there then is marked seen
-
-
-@dataclass(frozen=True, slots=True)
-class PostedRef:
-    channel_id: int
-    message_id: int
-    thread_id: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class StoredArticle:
-    id: int
-    feed_url: str | None
-    dedupe_key: str
-    title: str
-    link: str | None
-    published: datetime | None
-    seen_at: datetime
-    status: str  # "seen" (first poll, never posted), "pending", "posted", "skipped", "failed"
-    posted: PostedRef | None = None

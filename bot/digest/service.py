@@ -14,24 +14,22 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.digest.extract import ExtractionError, Extractor
 from bot.digest.feeds import FeedError, dedupe_key, parse_feed
 from bot.digest.fetch import Fetcher, FetchError
+from bot.digest.ports import ArticleLog, FeedSource, ProblemReporter
 from bot.digest.publish import ArticlePost, Publisher, build_post
-from bot.digest.records import Article, FeedEntry, FeedState, PostedRef, Summary
+from bot.digest.records import Article, FeedEntry, Summary
 from bot.digest.summarize import Summarizer
 from bot.durations import format_duration, parse_duration
 from bot.protocols import Clock
+from bot.records import FeedState, NewArticle, PostedRef
 from bot.settings import DigestSettings, FeedSettings
-from bot.storage.articles import ArticleStore, NewArticle
 
 log = logging.getLogger(__name__)
-
-ProblemReporter = Callable[[str, str], Awaitable[None]]  # (feed name or url, message): the mod log
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +51,7 @@ class DigestService:
     def __init__(
         self,
         settings: DigestSettings,
-        store: ArticleStore,
+        store: ArticleLog,
         fetcher: Fetcher,
         publisher: Publisher,
         report_problem: ProblemReporter,
@@ -61,6 +59,7 @@ class DigestService:
         extractor: Extractor | None = None,
         summarizer: Summarizer | None = None,
         dry_run: bool = False,
+        feeds: FeedSource | None = None,
     ) -> None:
         self._settings = settings
         self._store = store
@@ -71,32 +70,44 @@ class DigestService:
         self._extractor = extractor or Extractor()
         self._summarizer = summarizer or Summarizer()
         self._dry_run = dry_run
+        self._feeds = feeds
         self._interval = parse_duration(settings.poll_interval)
         self._max_backoff = parse_duration(settings.max_backoff)
 
     # -- polling ---------------------------------------------------------------------------------------
 
+    async def feeds(self) -> tuple[FeedSettings, ...]:
+        """The feeds to poll: settings.digest.feeds, plus those added with /feed add when the bot runs."""
+        return await self._feeds() if self._feeds is not None else self._settings.feeds
+
     async def poll_due(self, force: bool = False) -> list[FeedOutcome]:
-        return [await self.poll_feed(feed, force=force) for feed in self._settings.feeds]
+        return [await self.poll_feed(feed, force=force) for feed in await self.feeds()]
 
     async def next_due(self) -> datetime:
         """When the earliest feed is due (now when one has never been polled)."""
         now = self._clock()
         times = []
-        for feed in self._settings.feeds:
+        for feed in await self.feeds():
             state = await self._store.feed_state(feed.url)
             times.append(state.next_poll_at if state and state.next_poll_at else now)
         return min(times, default=now + self._interval)
 
-    async def run(self, stop: asyncio.Event) -> None:
-        """Poll until `stop` is set; sleeps until the next feed is due (at least 30 s between rounds)."""
+    async def run(self, stop: asyncio.Event, wake: asyncio.Event | None = None) -> None:
+        """The poll loop (the bot's and `modbot digest`'s): poll what is due, then sleep until the next feed is
+        due (at least 30 s between rounds) or until `wake` is set (a feed was added) or `stop`."""
+        wake = wake or asyncio.Event()
         while not stop.is_set():
-            await self.poll_due()
-            wait = max(30.0, (await self.next_due() - self._clock()).total_seconds())
             try:
-                await asyncio.wait_for(stop.wait(), timeout=wait)
-            except TimeoutError:
-                continue
+                await self.poll_due()
+                wait = max(30.0, (await self.next_due() - self._clock()).total_seconds())
+            except Exception:  # a bad round is logged; the loop keeps the digest alive
+                log.exception("digest round failed")
+                wait = self._interval.total_seconds()
+            wake.clear()
+            waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(wake.wait())]
+            await asyncio.wait(waiters, timeout=wait, return_when=asyncio.FIRST_COMPLETED)
+            for waiter in waiters:
+                waiter.cancel()
 
     async def poll_feed(self, feed: FeedSettings, force: bool = False) -> FeedOutcome:
         now = self._clock()

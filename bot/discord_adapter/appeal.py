@@ -9,27 +9,23 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 import discord
 
+from bot.discord_adapter.failures import DISCORD_FAILURES
 from bot.discord_adapter.modlog import ModLog
+from bot.errors import AppealAlreadyDecided, AppealExists, CaseNotFound
 from bot.moderation.appeals import AppealRefused, AppealService
-from bot.records import Case
-from bot.storage.appeals import Appeal, AppealAlreadyDecided, AppealExists, AppealRepository, AppealStatus
-from bot.storage.cases import CaseNotFound
+from bot.records import Appeal, AppealStatus, Case
+from bot.settings import SettingsHolder
 
 log = logging.getLogger(__name__)
 
 APPEAL_ID = re.compile(r"modbot:appeal:(?P<case_id>[0-9]+)")
 VERDICT_ID = re.compile(r"modbot:appeal-verdict:(?P<verdict>uphold|deny):(?P<appeal_id>[0-9]+)")
 _NO_MENTIONS = discord.AllowedMentions.none()
-
-
-def _desk(interaction: discord.Interaction[Any]) -> AppealDesk | None:
-    desk = getattr(interaction.client, "appeal_desk", None)
-    return desk if isinstance(desk, AppealDesk) else None
 
 
 async def _say(interaction: discord.Interaction[Any], text: str) -> None:
@@ -48,19 +44,18 @@ class AppealModal(discord.ui.Modal):
         max_length=1500,
     )
 
-    def __init__(self, case_id: int) -> None:
+    def __init__(self, case_id: int, desk: AppealDesk) -> None:
         super().__init__(title="Appeal", custom_id=f"modbot:appeal-form:{case_id}", timeout=900)
         self.case_id = case_id
+        self.desk = desk
 
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
-        desk = _desk(interaction)
-        if desk is None:
-            await _say(interaction, "Appeals are not running right now; please write to the moderators.")
-            return
-        await desk.submit(interaction, self.case_id, self.reason.value)
+        await self.desk.submit(interaction, self.case_id, self.reason.value)
 
 
 class AppealButton(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=APPEAL_ID.pattern):
+    desk: AppealDesk | None = None  # set on the class bound by `appeal_buttons`
+
     def __init__(self, case_id: int) -> None:
         super().__init__(
             discord.ui.Button(label="Appeal", style=discord.ButtonStyle.primary, custom_id=f"modbot:appeal:{case_id}")
@@ -74,12 +69,17 @@ class AppealButton(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], t
         return cls(int(match["case_id"]))
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        await interaction.response.send_modal(AppealModal(self.case_id))
+        if self.desk is None:
+            await _say(interaction, "Appeals are not running right now; please write to the moderators.")
+            return
+        await interaction.response.send_modal(AppealModal(self.case_id, self.desk))
 
 
 class AppealVerdictButton(
     discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=VERDICT_ID.pattern
 ):
+    desk: AppealDesk | None = None  # set on the class bound by `appeal_buttons`
+
     def __init__(self, verdict: str, appeal_id: int) -> None:
         label, style = ("Uphold", discord.ButtonStyle.success) if verdict == "uphold" else (
             "Deny", discord.ButtonStyle.danger)
@@ -96,26 +96,47 @@ class AppealVerdictButton(
         return cls(match["verdict"], int(match["appeal_id"]))
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        desk = _desk(interaction)
-        if desk is None:
+        if self.desk is None:
             await _say(interaction, "Appeals are not running right now.")
             return
         if not interaction.permissions.manage_messages:
             await _say(interaction, "Only moderators (Manage Messages) can decide appeals.")
             return
-        await desk.decide(interaction, self.appeal_id, self.verdict == "uphold")
+        await self.desk.decide(interaction, self.appeal_id, self.verdict == "uphold")
 
 
-def appeal_view(case_id: int) -> discord.ui.View:
+@dataclass(frozen=True, slots=True)
+class AppealButtons:
+    """Button classes of one bot's own (see `review_buttons`): `bind` hands them the desk once it is built."""
+
+    appeal: type[AppealButton]
+    verdict: type[AppealVerdictButton]
+
+    def bind(self, desk: AppealDesk) -> None:
+        self.appeal.desk = desk
+        self.verdict.desk = desk
+
+
+def appeal_buttons() -> AppealButtons:
+    class BoundAppealButton(AppealButton, template=APPEAL_ID.pattern):
+        desk = None
+
+    class BoundVerdictButton(AppealVerdictButton, template=VERDICT_ID.pattern):
+        desk = None
+
+    return AppealButtons(BoundAppealButton, BoundVerdictButton)
+
+
+def appeal_view(case_id: int, button: type[AppealButton] = AppealButton) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
-    view.add_item(AppealButton(case_id))
+    view.add_item(button(case_id))
     return view
 
 
-def verdict_view(appeal_id: int) -> discord.ui.View:
+def verdict_view(appeal_id: int, button: type[AppealVerdictButton] = AppealVerdictButton) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
-    view.add_item(AppealVerdictButton("uphold", appeal_id))
-    view.add_item(AppealVerdictButton("deny", appeal_id))
+    view.add_item(button("uphold", appeal_id))
+    view.add_item(button("deny", appeal_id))
     return view
 
 
@@ -140,21 +161,30 @@ def appeal_embed(appeal: Appeal, case: Case) -> discord.Embed:
     return embed
 
 
+class AppealPosts(Protocol):
+    async def set_review_message(self, appeal_id: int, message_id: int) -> None: ...
+
+
 class AppealDesk:
     def __init__(
         self,
         client: discord.Client,
         *,
         service: AppealService,
-        appeals: AppealRepository,
+        appeals: AppealPosts,
         modlog: ModLog,
-        channel_id: Callable[[], int | None],
+        settings: SettingsHolder,
+        buttons: AppealButtons,
     ) -> None:
         self._client = client
+        self.buttons = buttons
         self._service = service
         self._appeals = appeals
         self._modlog = modlog
-        self._channel_id = channel_id
+        self._settings = settings
+
+    def _channel_id(self) -> int | None:
+        return self._settings.current.discord.review_channel_id
 
     async def submit(self, interaction: discord.Interaction[Any], case_id: int, text: str) -> Appeal | None:
         try:
@@ -182,7 +212,8 @@ class AppealDesk:
             return False
         try:
             message = await channel.send(
-                embed=appeal_embed(appeal, case), view=verdict_view(appeal.id), allowed_mentions=_NO_MENTIONS
+                embed=appeal_embed(appeal, case), view=verdict_view(appeal.id, self.buttons.verdict),
+                allowed_mentions=_NO_MENTIONS,
             )
         except discord.HTTPException as exc:
             log.error("appeal %s could not be posted: %s", appeal.id, exc)
@@ -213,7 +244,7 @@ class AppealDesk:
         try:
             user = self._client.get_user(user_id) or await self._client.fetch_user(user_id)
             await user.send(text, allowed_mentions=_NO_MENTIONS)
-        except discord.HTTPException as exc:
+        except DISCORD_FAILURES as exc:
             log.warning("appeal outcome DM to %s failed: %s", user_id, exc)
             return False
         return True

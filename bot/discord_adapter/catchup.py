@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import discord
 
+from bot.discord_adapter.failures import DISCORD_FAILURES
 from bot.discord_adapter.judge import MessageJudge
 
 log = logging.getLogger(__name__)
@@ -57,11 +58,19 @@ async def catch_up(
             try:
                 async for message in target.history(limit=limit, after=after, oldest_first=True):
                     seen += 1
-                    outcome = await judge.judge(message)
+                    try:
+                        outcome = await judge.judge(message)
+                    except Exception as exc:  # one message that fails must not stop the catch-up
+                        errors.append(f"message {message.id}: {type(exc).__name__}: {exc}")
+                        log.exception("catch-up could not judge message=%s channel=%s", message.id, target_id)
+                        continue
                     if outcome is not None and not outcome.duplicate:
                         judged += 1
             except discord.HTTPException as exc:
                 errors.append(f"<#{target_id}>: {exc.status} {exc.text} ({exc.code})")
                 log.warning("catch-up failed channel=%s error=%s", target_id, exc)
+            except DISCORD_FAILURES as exc:  # a dropped connection: next channel
+                errors.append(f"<#{target_id}>: {type(exc).__name__}: {exc}")
+                log.warning("catch-up failed channel=%s error=%r", target_id, exc)
     log.info("catch-up done channels=%d seen=%d judged=%d errors=%d", channels, seen, judged, len(errors))
     return CatchUpReport(channels, seen, judged, tuple(errors))

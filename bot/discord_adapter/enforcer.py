@@ -1,7 +1,8 @@
 """Carries decisions out on Discord: delete, warn by DM, timeout, kick, ban, and flag for review.
 
-Every Discord failure (403 missing permission or role hierarchy, 404 already gone, other HTTP errors)
-is caught per action and returned in `Enforcement.errors`; one failed action never stops the others.
+Every failure of an action, of any kind (403 missing permission or role hierarchy, 404 already gone, other HTTP
+errors, a dropped connection, a timeout), is caught per action and returned in `Enforcement.errors`; one failed
+action never stops the others.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from typing import Protocol
 
 import discord
 
-from bot.discord_adapter.appeal import appeal_view
-from bot.records import ACTION_ORDER, Action, ActionKind, Case, Decision, Enforcement, MessageEvent
+from bot.discord_adapter.appeal import AppealButton, appeal_view
+from bot.records import ACTION_ORDER, Action, ActionKind, Case, Enforcement
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +26,7 @@ _NO_MENTIONS = discord.AllowedMentions.none()
 class FlagSink(Protocol):
     """Where a "flag" decision goes: the review queue."""
 
-    async def open(self, event: MessageEvent, case: Case | None) -> None: ...
+    async def open(self, case: Case) -> None: ...
 
 
 class ActionFailed(Exception):
@@ -37,7 +38,9 @@ def describe_error(kind: ActionKind, exc: BaseException) -> str:
     if isinstance(exc, discord.HTTPException):
         text = exc.text or exc.response.reason or "error"
         return f"{kind.value}: {exc.status} {text} ({exc.code})"
-    return f"{kind.value}: {exc}"
+    if isinstance(exc, (discord.DiscordException, ActionFailed)):
+        return f"{kind.value}: {exc}"
+    return f"{kind.value}: {type(exc).__name__}: {exc}".rstrip(": ")  # a dropped connection, a timeout
 
 
 def _ordered(actions: tuple[Action, ...]) -> list[Action]:
@@ -52,77 +55,85 @@ def _ordered(actions: tuple[Action, ...]) -> list[Action]:
     return chosen
 
 
-def warning_text(event: MessageEvent, decision: Decision, case: Case | None, appeal_hint: str) -> str:
-    """The DM: names the rule, the labels that fired, and how to appeal."""
-    fired = "; ".join(hit.detail for hit in decision.hits if hit.rule_id == decision.rule_id) or "rule match"
-    body = decision.user_message or (
-        f'Your message broke the rule "{decision.rule_id or "server rules"}" ({fired}). {appeal_hint}'
-    )
+def warning_text(case: Case, notice: str | None, appeal_hint: str) -> str:
+    """The DM: names the rule, what fired, and how to appeal."""
+    rule = case.rule_id or "server rules"
+    fired = case.reason or "rule match"
+    body = notice or f'Your message broke the rule "{rule}" ({fired}). {appeal_hint}'
     lines = [body]
-    if decision.user_message and decision.rule_id and decision.rule_id not in body:
-        lines.append(f"Rule: {decision.rule_id}")
+    if notice and case.rule_id and case.rule_id not in body:
+        lines.append(f"Rule: {case.rule_id}")
     if fired not in body:
         lines.append(f"What fired: {fired}")
     if "appeal" not in body.lower():
         lines.append(appeal_hint)
-    where = f"<#{event.channel_id}>"
-    lines.append(f"Case #{case.number} · {where}" if case else where)
+    lines.append(f"Case #{case.number} · <#{case.channel_id}>")
     return "\n".join(lines)
 
 
 class DiscordEnforcer:
     """Implements `bot.protocols.Enforcer` against a live (or simulated) Discord."""
 
-    def __init__(self, client: discord.Client, *, appeal_hint: str, flags: FlagSink | None = None) -> None:
+    def __init__(
+        self, client: discord.Client, *, appeal_hint: str, flags: FlagSink | None = None,
+        appeal_button: type[AppealButton] = AppealButton,
+    ) -> None:
         self._client = client
+        self._appeal_button = appeal_button
         self._appeal_hint = appeal_hint
         self._flags = flags
 
-    async def enforce(self, event: MessageEvent, decision: Decision, case: Case | None) -> Enforcement:
+    async def enforce(self, case: Case, notice: str | None = None) -> Enforcement:
         applied: list[ActionKind] = []
         errors: list[str] = []
         notified: bool | None = None
-        reason = f"modbot case #{case.number}: {decision.rule_id}" if case else f"modbot: {decision.rule_id}"
-        for action in _ordered(decision.actions):
+        reason = f"modbot case #{case.number}: {case.rule_id or 'by a moderator'}"
+        for action in _ordered(case.actions):
             kind = action.kind
+            if kind is ActionKind.ALLOW:
+                continue
+            if kind is ActionKind.WARN:
+                notified = False
             try:
-                if kind is ActionKind.ALLOW:
-                    continue
-                if kind is ActionKind.FLAG:
-                    if self._flags is None:
-                        raise ActionFailed("no review queue configured")
-                    await self._flags.open(event, case)
-                elif kind is ActionKind.DELETE:
-                    try:
-                        await self.delete_message(event.channel_id, event.message_id, reason)
-                    except discord.NotFound as exc:
-                        if exc.code != 10008:  # only Unknown Message: a missing channel stays an error
-                            raise
-                        # Deleted before the bot acted: the delete's purpose is met; the case keeps the text.
-                        errors.append("delete: already gone (404 Unknown Message, 10008)")
-                elif kind is ActionKind.WARN:
-                    notified = False
-                    view = appeal_view(case.id) if case is not None else None
-                    await self._dm(event.author_id, warning_text(event, decision, case, self._appeal_hint), view)
-                    notified = True
-                elif kind is ActionKind.TIMEOUT:
-                    await self.timeout(event.guild_id, event.author_id, action.duration or DEFAULT_TIMEOUT, reason)
-                elif kind is ActionKind.KICK:
-                    await self._guild(event.guild_id).kick(discord.Object(event.author_id), reason=reason)
-                elif kind is ActionKind.BAN:
-                    await self._guild(event.guild_id).ban(
-                        discord.Object(event.author_id), reason=reason, delete_message_seconds=0
-                    )
-            except (discord.DiscordException, ActionFailed) as exc:  # HTTP errors, a missing channel
-                message = describe_error(kind, exc)
-                errors.append(message)
-                log.warning(
-                    "action failed case=%s message=%s error=%r",
-                    case.number if case else None, event.message_id, message,
-                )
-            else:
-                applied.append(kind)
+                error = await self._act(case, action, notice, reason)
+            except Exception as exc:  # HTTP errors, a missing channel, a dropped connection: recorded, never fatal
+                error = describe_error(kind, exc)
+                log.warning("action failed case=%s message=%s error=%r", case.number, case.message_id, error)
+                errors.append(error)
+                continue
+            if error is not None:  # done, with a remark (a message already gone)
+                errors.append(error)
+            if kind is ActionKind.WARN:
+                notified = True
+            applied.append(kind)
         return Enforcement(applied=tuple(applied), errors=tuple(errors), notified=notified)
+
+    async def _act(self, case: Case, action: Action, notice: str | None, reason: str) -> str | None:
+        kind = action.kind
+        if kind is ActionKind.FLAG:
+            if self._flags is None:
+                raise ActionFailed("no review queue configured")
+            await self._flags.open(case)
+        elif kind is ActionKind.DELETE:
+            if case.message_id is None:
+                raise ActionFailed("the case names no message")
+            try:
+                await self.delete_message(case.channel_id, case.message_id, reason)
+            except discord.NotFound as exc:
+                if exc.code != 10008:  # only Unknown Message: a missing channel stays an error
+                    raise
+                # Deleted before the bot acted: the delete's purpose is met; the case keeps the text.
+                return "delete: already gone (404 Unknown Message, 10008)"
+        elif kind is ActionKind.WARN:
+            view = appeal_view(case.id, self._appeal_button)
+            await self._dm(case.user_id, warning_text(case, notice, self._appeal_hint), view)
+        elif kind is ActionKind.TIMEOUT:
+            await self.timeout(case.guild_id, case.user_id, action.duration or DEFAULT_TIMEOUT, reason)
+        elif kind is ActionKind.KICK:
+            await self._guild(case.guild_id).kick(discord.Object(case.user_id), reason=reason)
+        elif kind is ActionKind.BAN:
+            await self._guild(case.guild_id).ban(discord.Object(case.user_id), reason=reason, delete_message_seconds=0)
+        return None
 
     def _guild(self, guild_id: int) -> discord.Guild:
         guild = self._client.get_guild(guild_id)

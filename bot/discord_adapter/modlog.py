@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 
 import discord
 
+from bot.discord_adapter.failures import DISCORD_FAILURES
 from bot.records import Case, CaseStatus, Enforcement
+from bot.settings import SettingsHolder
 
 log = logging.getLogger(__name__)
 
@@ -94,19 +95,19 @@ def case_embed(case: Case, enforcement: Enforcement | None = None) -> discord.Em
 class ModLog:
     """Posts to the configured mod-log channel; without one, it only logs."""
 
-    def __init__(self, client: discord.Client, channel_id: Callable[[], int | None]) -> None:
+    def __init__(self, client: discord.Client, settings: SettingsHolder) -> None:
         self._client = client
-        self._channel_id = channel_id  # read on every post: settings may change while running
+        self._settings = settings  # read on every post: settings may change while running
 
     async def _channel(self) -> discord.abc.Messageable | None:
-        channel_id = self._channel_id()
+        channel_id = self._settings.current.discord.mod_log_channel_id
         if channel_id is None:
             return None
         channel = self._client.get_channel(channel_id)
         if channel is None:
             try:
                 channel = await self._client.fetch_channel(channel_id)
-            except discord.HTTPException as exc:
+            except DISCORD_FAILURES as exc:
                 log.error("mod log channel %s unreachable: %s", channel_id, exc)
                 return None
         return channel if isinstance(channel, discord.abc.Messageable) else None
@@ -130,4 +131,7 @@ class ModLog:
         except discord.HTTPException as exc:
             # The case is already stored; a mod log that cannot be written must not stop moderation.
             log.error("mod log post failed: %s %s (%s)", exc.status, exc.text, exc.code)
+            return None
+        except DISCORD_FAILURES as exc:  # a dropped connection, a timeout
+            log.error("mod log post failed: %s: %s", type(exc).__name__, exc)
             return None

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 import discord
 
 from bot.digest.publish import ArticlePost
-from bot.digest.records import PostedRef
+from bot.records import PostedRef
 
 log = logging.getLogger(__name__)
 

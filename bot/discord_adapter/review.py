@@ -1,75 +1,49 @@
-"""The review queue on Discord: flagged messages with Approve / Remove / Timeout buttons.
+"""The review queue on Discord: flagged messages posted with Approve / Remove / Timeout buttons.
 
-Buttons are persistent (`DynamicItem`): their custom id carries the review item id, so they keep
-working after a restart. Each verdict is stored on the review item (status, reviewer, time).
-Remove and Timeout go through the same enforcer and case log as the bot's own actions, with the
-moderator as actor. Approve closes the item, reverses the bot's case, and reposts a message the bot
-had removed through a webhook under the author's name and avatar, marked as restored.
+Buttons are persistent (`DynamicItem`): their custom id carries the review item id, so they keep working after
+a restart. What a verdict does is `bot.moderation.reviews.ReviewDesk`'s business; this module only posts the
+item, turns a click into a verdict for the desk, and closes the posted message.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 import discord
 
-from bot.discord_adapter.enforcer import DiscordEnforcer
+from bot.discord_adapter.failures import DISCORD_FAILURES
 from bot.discord_adapter.modlog import ModLog, jump_url
-from bot.records import Action, ActionKind, Actor, Case, CaseDraft, Decision, Enforcement, MessageEvent
-from bot.storage.cases import CaseRepository
-from bot.storage.database import utcnow
-from bot.storage.reviews import (
-    ReviewAlreadyDecided,
-    ReviewDraft,
-    ReviewItem,
-    ReviewRepository,
-    ReviewStatus,
-)
+from bot.moderation.ports import ReviewStore
+from bot.moderation.reviews import ReviewDesk, ReviewResult, Verdict, review_draft
+from bot.protocols import Clock
+from bot.records import ActionKind, Case, ReviewItem, ReviewStatus
+from bot.settings import SettingsHolder
 
 log = logging.getLogger(__name__)
 
 CUSTOM_ID = re.compile(r"modbot:review:(?P<verdict>approve|remove|timeout):(?P<item_id>[0-9]+)")
-_VERDICTS: dict[str, tuple[ReviewStatus, str, discord.ButtonStyle]] = {
-    "approve": (ReviewStatus.APPROVED, "Approve", discord.ButtonStyle.success),
-    "remove": (ReviewStatus.REMOVED, "Remove", discord.ButtonStyle.danger),
-    "timeout": (ReviewStatus.TIMED_OUT, "Timeout", discord.ButtonStyle.secondary),
+_BUTTONS: dict[Verdict, tuple[str, discord.ButtonStyle]] = {
+    Verdict.APPROVE: ("Approve", discord.ButtonStyle.success),
+    Verdict.REMOVE: ("Remove", discord.ButtonStyle.danger),
+    Verdict.TIMEOUT: ("Timeout", discord.ButtonStyle.secondary),
 }
-RESTORED_MARK = "-# ♻️ restored by the moderators"
-WEBHOOK_NAME = "modbot restore"
 _NO_MENTIONS = discord.AllowedMentions.none()
-
-
-@dataclass(frozen=True, slots=True)
-class ReviewResult:
-    item: ReviewItem
-    case: Case | None = None  # the moderator's case (remove, timeout), or the reversed bot case (approve)
-    restored_message_id: int | None = None
-    errors: tuple[str, ...] = ()
-
-    def summary(self) -> str:
-        text = f"Review #{self.item.id}: {self.item.status.value}"
-        if self.case is not None:
-            text += f" (case #{self.case.number})"
-        if self.restored_message_id is not None:
-            text += "; the message was restored"
-        if self.errors:
-            text += "; problems: " + "; ".join(self.errors)
-        return text
 
 
 class ReviewButton(
     discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
     template=CUSTOM_ID.pattern,
 ):
-    def __init__(self, verdict: str, item_id: int) -> None:
-        _, label, style = _VERDICTS[verdict]
+    """Approve, Remove or Timeout on one review item; the class bound by `review_buttons` handles the click."""
+
+    clicks: ReviewClicks | None = None
+
+    def __init__(self, verdict: Verdict, item_id: int) -> None:
+        label, style = _BUTTONS[verdict]
         super().__init__(
-            discord.ui.Button(label=label, style=style, custom_id=f"modbot:review:{verdict}:{item_id}")
+            discord.ui.Button(label=label, style=style, custom_id=f"modbot:review:{verdict.value}:{item_id}")
         )
         self.verdict = verdict
         self.item_id = item_id
@@ -82,27 +56,31 @@ class ReviewButton(
         match: re.Match[str],
         /,
     ) -> ReviewButton:
-        return cls(match["verdict"], int(match["item_id"]))
+        return cls(Verdict(match["verdict"]), int(match["item_id"]))
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        queue = getattr(interaction.client, "review_queue", None)
-        if not isinstance(queue, ReviewQueue):
+        if self.clicks is None:
             await interaction.response.send_message("The review queue is not running.", ephemeral=True)
             return
-        if not interaction.permissions.manage_messages:
-            await interaction.response.send_message(
-                "Only moderators (Manage Messages) can decide reviews.", ephemeral=True
-            )
-            return
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        result = await queue.decide(self.item_id, self.verdict, interaction.user)
-        await interaction.followup.send(result.summary(), ephemeral=True, allowed_mentions=_NO_MENTIONS)
+        await self.clicks.clicked(interaction, self.item_id, self.verdict)
 
 
-def review_view(item_id: int) -> discord.ui.View:
+def review_buttons() -> type[ReviewButton]:
+    """A button class of one bot's own, whose `clicks` `bot/app.py` sets once the review desk is built.
+
+    discord.py keeps one class per custom-id pattern, and a view sent with buttons registers their class: the
+    board posts this class's buttons and the client registers it, so every click reaches this bot's desk."""
+
+    class BoundReviewButton(ReviewButton, template=CUSTOM_ID.pattern):
+        clicks = None
+
+    return BoundReviewButton
+
+
+def review_view(item_id: int, button: type[ReviewButton] = ReviewButton) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
-    for verdict in _VERDICTS:
-        view.add_item(ReviewButton(verdict, item_id))
+    for verdict in Verdict:
+        view.add_item(button(verdict, item_id))
     return view
 
 
@@ -136,177 +114,38 @@ def review_embed(item: ReviewItem, case: Case | None) -> discord.Embed:
     return embed
 
 
-class ReviewQueue:
-    """Implements `FlagSink`, and carries out moderators' verdicts."""
+class ReviewBoard:
+    """Implements the enforcer's `FlagSink`: a flagged case is stored as a review item and posted with its
+    buttons; once decided, the posted message is closed with the verdict."""
 
     def __init__(
-        self,
-        client: discord.Client,
-        *,
-        reviews: ReviewRepository,
-        cases: CaseRepository,
-        modlog: ModLog,
-        channel_id: Callable[[], int | None],
-        appeal_hint: str,
-        timeout: timedelta,
+        self, client: discord.Client, *, items: ReviewStore, settings: SettingsHolder, clock: Clock,
+        buttons: type[ReviewButton],
     ) -> None:
         self._client = client
-        self._reviews = reviews
-        self._cases = cases
-        self._modlog = modlog
-        self._channel_id = channel_id
-        self._timeout = timeout
-        # Moderators' actions go through the same enforcer as the bot's, without a review step.
-        self._enforcer = DiscordEnforcer(client, appeal_hint=appeal_hint)
+        self.buttons = buttons
+        self._items = items
+        self._settings = settings
+        self._clock = clock
 
-    async def open(self, event: MessageEvent, case: Case | None) -> None:
+    def _channel_id(self) -> int | None:
+        return self._settings.current.discord.review_channel_id
+
+    async def open(self, case: Case) -> None:
         channel_id = self._channel_id()
         if channel_id is None:
             raise discord.ClientException("no review channel configured (discord.review_channel_id)")
-        item = await self._reviews.open(
-            ReviewDraft(
-                guild_id=event.guild_id,
-                case_id=case.id if case else None,
-                channel_id=event.channel_id,
-                message_id=event.message_id,
-                user_id=event.author_id,
-                text=event.content,
-            )
-        )
+        item = await self._items.open(review_draft(case), at=self._clock())
         channel = self._client.get_channel(channel_id) or await self._client.fetch_channel(channel_id)
         if not isinstance(channel, discord.abc.Messageable):
             raise discord.ClientException(f"review channel {channel_id} cannot hold messages")
         # The case passed in has no enforcement yet: show it as flagged, not as deleted.
         posted = await channel.send(
-            embed=review_embed(item, case), view=review_view(item.id), allowed_mentions=_NO_MENTIONS
+            embed=review_embed(item, case), view=review_view(item.id, self.buttons), allowed_mentions=_NO_MENTIONS
         )
-        await self._reviews.set_review_message(item.id, posted.id)
+        await self._items.set_review_message(item.id, posted.id)
 
-    async def decide(self, item_id: int, verdict: str, moderator: discord.abc.User) -> ReviewResult:
-        status = _VERDICTS[verdict][0]
-        try:
-            item = await self._reviews.decide(item_id, status, moderator.id)
-        except ReviewAlreadyDecided as exc:
-            return ReviewResult(exc.item, errors=(f"already decided: {exc.item.status.value}",))
-        bot_case = await self._cases.get_by_id(item.case_id) if item.case_id is not None else None
-        if status is ReviewStatus.APPROVED:
-            result = await self._approve(item, bot_case, moderator)
-        else:
-            result = await self._act(item, bot_case, moderator, status)
-        log.info(
-            "review decided item=%s verdict=%s reviewer=%s case=%s errors=%r",
-            item.id, status.value, moderator.id, result.case.number if result.case else None, result.errors,
-        )
-        await self._close_review_message(item, bot_case)
-        return result
-
-    async def _approve(self, item: ReviewItem, bot_case: Case | None, moderator: discord.abc.User) -> ReviewResult:
-        errors: list[str] = []
-        restored: int | None = None
-        case = bot_case
-        if bot_case is not None:
-            case = await self._cases.reverse(
-                bot_case.guild_id, bot_case.number, moderator.id, f"approved in review #{item.id}"
-            )
-            if ActionKind.DELETE in bot_case.applied:
-                try:
-                    restored = await self.restore(item)
-                except discord.HTTPException as exc:
-                    errors.append(f"restore: {exc.status} {exc.text} ({exc.code})")
-                except discord.ClientException as exc:
-                    errors.append(f"restore: {exc}")
-        if case is not None:
-            await self._modlog.notice(
-                f"Review #{item.id}: <@{moderator.id}> approved the message of <@{item.user_id}>; "
-                f"case #{case.number} reversed" + ("; message restored" if restored else "")
-                + ("; " + "; ".join(errors) if errors else "")
-            )
-        return ReviewResult(item, case, restored, tuple(errors))
-
-    async def _act(
-        self, item: ReviewItem, bot_case: Case | None, moderator: discord.abc.User, status: ReviewStatus
-    ) -> ReviewResult:
-        actions: tuple[Action, ...] = (Action(ActionKind.DELETE),)
-        if status is ReviewStatus.TIMED_OUT:
-            actions = (Action(ActionKind.DELETE), Action(ActionKind.TIMEOUT, self._timeout))
-        already_removed = bot_case is not None and ActionKind.DELETE in bot_case.applied
-        if already_removed:
-            actions = tuple(action for action in actions if action.kind is not ActionKind.DELETE)
-        rule = bot_case.rule_id if bot_case else None
-        draft = CaseDraft(
-            guild_id=item.guild_id,
-            user_id=item.user_id,
-            channel_id=item.channel_id,
-            message_id=item.message_id,
-            actor=Actor.MODERATOR,
-            actor_id=moderator.id,
-            rule_id=rule,
-            actions=actions or (Action(ActionKind.DELETE),),
-            reason=f"{status.value} in review #{item.id}"
-            + (f" of case #{bot_case.number}" if bot_case else ""),
-            text=item.text or "",
-            scores=dict(bot_case.scores) if bot_case else {},
-            model=None,
-            variant=bot_case.variant if bot_case else None,
-            strike=True,
-            created_at=utcnow(),
-        )
-        case = await self._cases.record_case(draft)
-        enforcement = Enforcement()
-        if actions and item.message_id is not None:
-            event = MessageEvent(
-                guild_id=item.guild_id,
-                channel_id=item.channel_id,
-                message_id=item.message_id,
-                author_id=item.user_id,
-                content=item.text or "",
-                created_at=item.created_at,
-            )
-            decision = Decision(actions=actions, rule_id=rule)
-            enforcement = await self._enforcer.enforce(event, decision, case)
-        case = await self._cases.record_enforcement(case.id, enforcement)
-        await self._modlog.post_case(case, enforcement)
-        return ReviewResult(item, case, None, enforcement.errors)
-
-    async def restore(self, item: ReviewItem) -> int:
-        channel = self._client.get_channel(item.channel_id) or await self._client.fetch_channel(item.channel_id)
-        thread: discord.Thread | None = channel if isinstance(channel, discord.Thread) else None
-        host = thread.parent if thread is not None else channel
-        if not isinstance(host, (discord.TextChannel, discord.ForumChannel)):
-            raise discord.ClientException(f"cannot restore into channel {item.channel_id}")
-        webhook = await self._webhook(host)
-        name, avatar = await self._author_look(item)
-        text = (item.text or "")[: 2000 - len(RESTORED_MARK) - 1]
-        kwargs: dict[str, Any] = {"thread": thread} if thread is not None else {}
-        message = await webhook.send(
-            f"{text}\n{RESTORED_MARK}",
-            username=name[:80],
-            avatar_url=avatar,
-            allowed_mentions=_NO_MENTIONS,
-            wait=True,
-            **kwargs,
-        )
-        return message.id
-
-    async def _webhook(self, host: discord.TextChannel | discord.ForumChannel) -> discord.Webhook:
-        me = self._client.user
-        for webhook in await host.webhooks():
-            if webhook.name == WEBHOOK_NAME and webhook.token and (me is None or webhook.user == me):
-                return webhook
-        return await host.create_webhook(name=WEBHOOK_NAME, reason="restore messages approved in review")
-
-    async def _author_look(self, item: ReviewItem) -> tuple[str, str | None]:
-        guild = self._client.get_guild(item.guild_id)
-        member = guild.get_member(item.user_id) if guild else None
-        if member is not None:
-            return member.display_name, member.display_avatar.url
-        try:
-            user = await self._client.fetch_user(item.user_id)
-        except discord.HTTPException:
-            return f"user {item.user_id}", None
-        return user.display_name, user.display_avatar.url
-
-    async def _close_review_message(self, item: ReviewItem, bot_case: Case | None) -> None:
+    async def close(self, item: ReviewItem, bot_case: Case | None) -> None:
         channel_id = self._channel_id()
         if item.review_message_id is None or channel_id is None:
             return
@@ -317,5 +156,38 @@ class ReviewQueue:
             await channel.get_partial_message(item.review_message_id).edit(
                 embed=review_embed(item, bot_case), view=None, allowed_mentions=_NO_MENTIONS
             )
-        except discord.HTTPException as exc:
+        except DISCORD_FAILURES as exc:
             log.warning("could not close review message %s: %s", item.review_message_id, exc)
+
+
+class ReviewClicks:
+    """A moderator's click: the verdict goes to the `ReviewDesk`; the outcome to the mod log and the board."""
+
+    def __init__(self, *, desk: ReviewDesk, board: ReviewBoard, modlog: ModLog) -> None:
+        self._desk = desk
+        self._board = board
+        self._modlog = modlog
+
+    async def clicked(self, interaction: discord.Interaction[Any], item_id: int, verdict: Verdict) -> None:
+        if not interaction.permissions.manage_messages:
+            await interaction.response.send_message(
+                "Only moderators (Manage Messages) can decide reviews.", ephemeral=True
+            )
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        result = await self.decide(item_id, verdict, interaction.user.id)
+        await interaction.followup.send(result.summary(), ephemeral=True, allowed_mentions=_NO_MENTIONS)
+
+    async def decide(self, item_id: int, verdict: Verdict, moderator_id: int) -> ReviewResult:
+        result = await self._desk.decide(item_id, verdict, moderator_id)
+        if result.already_decided:
+            return result
+        if result.reversal is not None:
+            await self._modlog.notice(
+                f"Review #{result.item.id}: <@{moderator_id}> approved the message of <@{result.item.user_id}>; "
+                + result.reversal.summary()
+            )
+        elif result.case is not None:
+            await self._modlog.post_case(result.case, result.enforcement)
+        await self._board.close(result.item, result.bot_case)
+        return result

@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.moderation.reversal import CaseReverser, ReversalResult
-from bot.records import Case, CaseStatus
-from bot.storage.appeals import Appeal, AppealStatus
+from bot.records import Appeal, AppealStatus, Case, CaseStatus
 
 log = logging.getLogger("modbot.decision")
 

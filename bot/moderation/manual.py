@@ -11,36 +11,22 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Protocol
 
+from bot.moderation.carry_out import CaseExecutor
+from bot.moderation.ports import StrikeClearer
 from bot.moderation.remedies import Remedies, RemedyFailed
-from bot.protocols import Clock, Enforcer
-from bot.records import (
-    Action,
-    ActionKind,
-    Actor,
-    Case,
-    CaseDraft,
-    Decision,
-    Enforcement,
-    MessageEvent,
-    RuleHit,
-    Variant,
-)
+from bot.protocols import Clock
+from bot.records import Action, ActionKind, Actor, Case, CaseDraft, Enforcement
 
 log = logging.getLogger("modbot.decision")
 
 MANUAL_KINDS = frozenset({ActionKind.WARN, ActionKind.TIMEOUT, ActionKind.KICK, ActionKind.BAN})
 PARDON_RULE = "pardon"
-MODERATOR_RULE = "moderator"  # the decision's rule id for actions by hand (the case has none)
 
 
 class ManualCaseStore(Protocol):
     async def record_case(self, draft: CaseDraft) -> Case: ...
 
     async def record_enforcement(self, case_id: int, enforcement: Enforcement) -> Case: ...
-
-
-class StrikeClearer(Protocol):
-    async def clear(self, guild_id: int, user_id: int) -> int: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,13 +63,13 @@ class ManualActions:
         self,
         *,
         cases: ManualCaseStore,
-        enforcer: Enforcer,
+        executor: CaseExecutor,
         strikes: StrikeClearer,
         remedies: Remedies,
         clock: Clock,
     ) -> None:
         self._cases = cases
-        self._enforcer = enforcer
+        self._executor = executor
         self._strikes = strikes
         self._remedies = remedies
         self._clock = clock
@@ -96,26 +82,10 @@ class ManualActions:
             raise ValueError("moderators cannot act on themselves")
         reason = request.reason.strip() or "no reason given"
         case = await self._cases.record_case(self._draft(request, (request.action,), reason, strike=True))
-        event = MessageEvent(
-            guild_id=request.guild_id,
-            channel_id=request.channel_id,
-            message_id=0,  # no message: only DELETE would use it, and it is never asked for by hand
-            author_id=request.user_id,
-            content="",
-            created_at=case.created_at,
-        )
-        # The DM names the moderator's reason as what fired (the enforcer's warning text).
-        decision = Decision(
-            actions=(request.action,),
-            rule_id=MODERATOR_RULE,
-            hits=(RuleHit(MODERATOR_RULE, Variant.RAW, reason),),
-            user_message=f"A moderator gave you a {request.action} for: {reason}.",
-            strike=True,
-        )
-        enforcement = await self._enforcer.enforce(event, decision, case)
-        case = await self._cases.record_enforcement(case.id, enforcement)
-        self._log(case, enforcement)
-        return ManualResult(case, enforcement)
+        # The DM names the moderator's reason as what fired.
+        done = await self._executor.carry_out(case, f"A moderator gave you a {request.action} for: {reason}.")
+        self._log(done.case, done.enforcement)
+        return ManualResult(done.case, done.enforcement)
 
     async def pardon(
         self, guild_id: int, channel_id: int, user_id: int, moderator_id: int, reason: str

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable
 from datetime import datetime
 from typing import Literal
 
+from bot.moderation.carry_out import CaseExecutor
 from bot.moderation.normalize import normalize
-from bot.moderation.rules import RuleInput, RuleSet, decide
-from bot.protocols import CaseStore, Clock, Enforcer, Scorer
+from bot.moderation.ports import RulesForGuild
+from bot.moderation.rules import RuleInput, decide
+from bot.protocols import CaseStore, Clock, Scorer
 from bot.records import (
     Action,
     ActionKind,
@@ -28,9 +29,7 @@ from bot.records import (
     ModelInfo,
     ModerationOutcome,
     NormalizedText,
-    RuleHit,
     Scores,
-    Variant,
 )
 
 log = logging.getLogger("modbot.decision")
@@ -97,16 +96,16 @@ class ModerationPipeline:
         self,
         *,
         scorer: Scorer,
-        rules: Callable[[], RuleSet],
+        rules: RulesForGuild,
         store: CaseStore,
-        enforcer: Enforcer,
+        executor: CaseExecutor,
         clock: Clock,
         on_timeout: Literal["flag", "allow"] = "flag",
     ) -> None:
         self._scorer = scorer
         self._rules = rules
         self._store = store
-        self._enforcer = enforcer
+        self._executor = executor
         self._clock = clock
         self._on_timeout = on_timeout
         self._in_flight: set[tuple[int, str]] = set()
@@ -115,7 +114,7 @@ class ModerationPipeline:
         """Normalize, score and apply the rules; no side effects (used by `score` and `/rules test`)."""
         text = normalize(event.content)
         scores = worst(await self._scorer.score([text.clean, *text.alternatives]))
-        rules = self._rules()
+        rules = self._rules.for_guild(event.guild_id)
         now = self._clock()
         strikes = (
             await self._store.strike_times(event.guild_id, event.author_id, now - rules.longest_window)
@@ -130,6 +129,17 @@ class ModerationPipeline:
                 user_message=None,
             )
         return text, scores, decision
+
+    async def trial(
+        self, text: str, *, guild_id: int = 0, channel_id: int = 0, parent_channel_id: int | None = None
+    ) -> tuple[NormalizedText, Scores, Decision]:
+        """Judge a text as if it were posted there by nobody (no strikes, no exemptions); nothing is recorded
+        or done: `modbot score`, `/score` and `/rules test`."""
+        event = MessageEvent(
+            guild_id=guild_id, channel_id=channel_id, message_id=0, author_id=0, content=text,
+            created_at=self._clock(), parent_channel_id=parent_channel_id,
+        )
+        return await self.judge(event)
 
     async def handle(self, event: MessageEvent) -> ModerationOutcome:
         digest = content_hash(event.content)
@@ -146,14 +156,15 @@ class ModerationPipeline:
 
     async def _handle(self, event: MessageEvent, digest: str) -> ModerationOutcome:
         text, scores, decision = await self.judge(event)
-        draft = draft_for(event, text, scores, decision, self._clock())
-        fresh, case = await self._store.record_decision(event, digest, scores, decision, draft)
+        now = self._clock()
+        draft = draft_for(event, text, scores, decision, now)
+        fresh, case = await self._store.record_decision(event, digest, scores, decision, draft, now)
         if not fresh:
             return self._duplicate(event)
         enforcement = Enforcement()
         if case is not None and not decision.is_allow:
-            enforcement = await self._enforcer.enforce(event, decision, case)
-            case = await self._store.record_enforcement(case.id, enforcement)
+            done = await self._executor.carry_out(case, decision.user_message)
+            case, enforcement = done.case, done.enforcement
         log.info(
             "decision guild=%s channel=%s message=%s user=%s edited=%s rule=%s actions=%s variant=%s "
             "model=%s fallback=%s case=%s applied=%s errors=%d scores=%s",
@@ -168,21 +179,12 @@ class ModerationPipeline:
     async def resume_unenforced(self) -> list[Case]:
         """Carry out the cases recorded before a crash stopped their actions; returns them as now stored.
 
-        The decision is rebuilt from the case (its actions, rule and reason); each case is enforced once here,
-        since `record_enforcement` marks it done whatever Discord answered.
+        Each is carried out once here, since recording the enforcement marks it done whatever Discord answered.
         """
         resumed: list[Case] = []
         for case in await self._store.unenforced():
-            event = MessageEvent(
-                guild_id=case.guild_id, channel_id=case.channel_id, message_id=case.message_id or 0,
-                author_id=case.user_id, content=case.text or "", created_at=case.created_at,
-            )
-            hit = RuleHit(case.rule_id or "", case.variant or Variant.RAW, case.reason)
-            decision = Decision(actions=case.actions, rule_id=case.rule_id, hits=(hit,))
-            enforcement = await self._enforcer.enforce(event, decision, case)
-            resumed.append(await self._store.record_enforcement(case.id, enforcement))
-            log.info("resumed case=%s guild=%s applied=%s errors=%d", case.number, case.guild_id,
-                     ",".join(k.value for k in enforcement.applied), len(enforcement.errors))
+            resumed.append((await self._executor.carry_out(case)).case)
+            log.info("resumed case=%s guild=%s", case.number, case.guild_id)
         return resumed
 
     def _duplicate(self, event: MessageEvent) -> ModerationOutcome:
@@ -197,9 +199,3 @@ class ModerationPipeline:
             duplicate=True,
         )
 
-
-class NullEnforcer:
-    """Does nothing and says so: for dry runs, the CLI and backtests."""
-
-    async def enforce(self, event: MessageEvent, decision: Decision, case: object) -> Enforcement:
-        return Enforcement()

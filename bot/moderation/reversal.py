@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.moderation.remedies import Remedies, RemedyFailed
+from bot.protocols import Clock
 from bot.records import ActionKind, Case, CaseStatus
 
 log = logging.getLogger("modbot.decision")
@@ -42,9 +43,10 @@ class ReversalResult:
 
 
 class CaseReverser:
-    def __init__(self, cases: ReversibleCases, remedies: Remedies) -> None:
+    def __init__(self, cases: ReversibleCases, remedies: Remedies, clock: Clock) -> None:
         self._cases = cases
         self._remedies = remedies
+        self._clock = clock
 
     async def reverse(self, guild_id: int, number: int, by: int, reason: str) -> ReversalResult:
         case = await self._cases.get(guild_id, number)
@@ -76,7 +78,7 @@ class CaseReverser:
                 errors.append(str(exc))
         if ActionKind.KICK in applied:
             errors.append("kick: a kicked member must be invited back by hand")
-        reversed_case = await self._cases.reverse(guild_id, number, by, reason)
+        reversed_case = await self._cases.reverse(guild_id, number, by, reason, self._clock())
         log.info(
             "reversal guild=%s case=%s by=%s undone=%s errors=%d", guild_id, number, by, ",".join(undone), len(errors)
         )

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.durations import format_duration
-from bot.storage.stats import RawStats, StatsScope
+from bot.records import RawStats, StatsScope
 
 
 class StatsSource(Protocol):

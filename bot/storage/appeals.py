@@ -2,47 +2,13 @@
 
 from __future__ import annotations
 
-import enum
-from dataclasses import dataclass
 from datetime import datetime
 
 import aiosqlite
 
+from bot.errors import AppealAlreadyDecided, AppealExists, AppealNotFound
+from bot.records import Appeal, AppealStatus
 from bot.storage.database import Database, from_db_time, to_db_time, utcnow
-
-
-class AppealStatus(enum.StrEnum):
-    OPEN = "open"
-    UPHELD = "upheld"
-    DENIED = "denied"
-
-
-class AppealNotFound(LookupError):
-    pass
-
-
-class AppealExists(RuntimeError):
-    """The case already has an open appeal."""
-
-
-class AppealAlreadyDecided(RuntimeError):
-    def __init__(self, appeal: Appeal) -> None:
-        super().__init__(f"appeal {appeal.id} was already {appeal.status.value}")
-        self.appeal = appeal
-
-
-@dataclass(frozen=True, slots=True)
-class Appeal:
-    id: int
-    case_id: int
-    user_id: int
-    body: str
-    status: AppealStatus
-    review_message_id: int | None
-    reviewer_id: int | None
-    outcome_note: str | None
-    decided_at: datetime | None
-    created_at: datetime
 
 
 def _row(row: aiosqlite.Row) -> Appeal:

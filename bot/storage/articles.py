@@ -3,21 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 import aiosqlite
 
-from bot.digest.records import FeedState, PostedRef, StoredArticle
+from bot.records import FeedState, NewArticle, PostedRef, StoredArticle
 from bot.storage.database import Database, from_db_time, to_db_time
-
-
-@dataclass(frozen=True, slots=True)
-class NewArticle:
-    dedupe_key: str
-    title: str
-    link: str | None
-    published: datetime | None
 
 
 def _time(value: str | None) -> datetime | None:

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import aiosqlite
 
+from bot.errors import CaseNotFound
 from bot.records import (
     Action,
     ActionKind,
     Actor,
     Case,
     CaseDraft,
+    CaseNote,
+    CaseQuery,
     CaseStatus,
     Decision,
     Enforcement,
@@ -25,27 +27,6 @@ from bot.records import (
 from bot.storage import audit
 from bot.storage.database import Database, from_db_time, to_db_time, utcnow
 from bot.storage.messages import MessageLog, claim
-
-
-class CaseNotFound(LookupError):
-    pass
-
-
-@dataclass(frozen=True, slots=True)
-class CaseNote:
-    case_id: int
-    author_id: int
-    body: str
-    created_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class CaseQuery:
-    guild_id: int | None = None
-    user_id: int | None = None
-    since: datetime | None = None
-    limit: int = 1000
-    offset: int = 0
 
 
 def _row_to_case(row: aiosqlite.Row) -> Case:
@@ -161,11 +142,12 @@ class CaseRepository:
         scores: Scores,
         decision: Decision,
         draft: CaseDraft | None,
+        at: datetime,
     ) -> tuple[bool, Case | None]:
         """Claim the message and write its case in one transaction: after a crash, either both are
         there (and catch-up skips the message) or neither is (and catch-up judges it again)."""
         async with self._db.transaction() as conn:
-            if not await claim(conn, event, content_hash, scores, decision):
+            if not await claim(conn, event, content_hash, scores, decision, at):
                 return False, None
             case_id = await _insert_case(conn, draft) if draft is not None else None
         return True, (await self.get_by_id(case_id) if case_id is not None else None)
@@ -268,35 +250,3 @@ class CaseRepository:
     async def verify_chain(self) -> tuple[int, list[audit.ChainProblem]]:
         rows = await self._db.fetch_all("SELECT * FROM cases ORDER BY id")
         return len(rows), audit.verify_rows([dict(row) for row in rows])
-
-
-
-def case_to_json(case: Case) -> dict[str, Any]:
-    """A case as plain JSON types: for `modbot cases --format json` and exports."""
-    return {
-        "id": case.id,
-        "guild_id": case.guild_id,
-        "number": case.number,
-        "created_at": case.created_at.isoformat(),
-        "user_id": case.user_id,
-        "channel_id": case.channel_id,
-        "message_id": case.message_id,
-        "actor": case.actor.value,
-        "actor_id": case.actor_id,
-        "rule": case.rule_id,
-        "actions": [str(action) for action in case.actions],
-        "reason": case.reason,
-        "text": case.text,
-        "scores": dict(case.scores),
-        "model": case.model_name,
-        "model_version": case.model_version,
-        "model_fallback": case.model_fallback,
-        "variant": case.variant.value if case.variant else None,
-        "status": case.status.value,
-        "notified": case.notified,
-        "errors": list(case.errors),
-        "applied": [kind.value for kind in case.applied],
-        "reversed_by": case.reversed_by,
-        "reversed_at": case.reversed_at.isoformat() if case.reversed_at else None,
-        "reverse_reason": case.reverse_reason,
-    }

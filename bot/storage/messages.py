@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 import aiosqlite
 
 from bot.records import Decision, MessageEvent, Scores
-from bot.storage.database import Database, to_db_time, utcnow
+from bot.storage.database import Database, to_db_time
 
 
 async def claim(
-    conn: aiosqlite.Connection, event: MessageEvent, content_hash: str, scores: Scores, decision: Decision
+    conn: aiosqlite.Connection,
+    event: MessageEvent,
+    content_hash: str,
+    scores: Scores,
+    decision: Decision,
+    at: datetime,
 ) -> bool:
     """Inside a transaction: note this message as judged at this content. False if it already was."""
     cursor = await conn.execute(
@@ -24,7 +30,7 @@ async def claim(
             event.guild_id,
             event.channel_id,
             event.author_id,
-            to_db_time(utcnow()),
+            to_db_time(at),
             scores.model.name,
             json.dumps(dict(scores.values), sort_keys=True),
             ",".join(str(action) for action in decision.actions),

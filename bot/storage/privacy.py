@@ -3,18 +3,10 @@ keep the cases themselves so that counts and the audit chain survive."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
+from bot.records import Erased
 from bot.storage.database import Database, to_db_time, utcnow
-
-
-@dataclass(frozen=True, slots=True)
-class Erased:
-    cases: int
-    review_items: int
-    scored_messages: int
-    strikes: int = 0
 
 
 async def purge(db: Database, older_than: datetime) -> Erased:

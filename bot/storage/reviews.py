@@ -5,58 +5,13 @@ Verdicts are kept (status, reviewer, time): they are the labels that later calib
 
 from __future__ import annotations
 
-import enum
-from dataclasses import dataclass
 from datetime import datetime
 
 import aiosqlite
 
+from bot.errors import ReviewAlreadyDecided, ReviewNotFound
+from bot.records import ReviewDraft, ReviewItem, ReviewStatus
 from bot.storage.database import Database, from_db_time, to_db_time, utcnow
-
-
-class ReviewStatus(enum.StrEnum):
-    OPEN = "open"
-    APPROVED = "approved"
-    REMOVED = "removed"
-    TIMED_OUT = "timed_out"
-
-
-class ReviewNotFound(LookupError):
-    pass
-
-
-class ReviewAlreadyDecided(RuntimeError):
-    """A second moderator clicked after the first: the first verdict stands."""
-
-    def __init__(self, item: ReviewItem) -> None:
-        super().__init__(f"review item {item.id} was already {item.status.value}")
-        self.item = item
-
-
-@dataclass(frozen=True, slots=True)
-class ReviewItem:
-    id: int
-    guild_id: int
-    case_id: int | None
-    channel_id: int
-    message_id: int | None
-    user_id: int
-    text: str | None
-    status: ReviewStatus
-    review_message_id: int | None
-    reviewer_id: int | None
-    decided_at: datetime | None
-    created_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class ReviewDraft:
-    guild_id: int
-    case_id: int | None
-    channel_id: int
-    message_id: int | None
-    user_id: int
-    text: str | None
 
 
 def _row_to_item(row: aiosqlite.Row) -> ReviewItem:

@@ -2,20 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-
+from bot.records import RuntimeFeed
 from bot.storage.database import Database, from_db_time, to_db_time, utcnow
-
-
-@dataclass(frozen=True, slots=True)
-class RuntimeFeed:
-    url: str
-    channel_id: int
-    name: str | None
-    guild_id: int
-    added_by: int
-    added_at: datetime
 
 
 class RuntimeFeedStore:

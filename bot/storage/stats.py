@@ -4,26 +4,9 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import dataclass
-from datetime import datetime
 
+from bot.records import RawStats, StatsScope
 from bot.storage.database import Database, to_db_time
-
-
-@dataclass(frozen=True, slots=True)
-class StatsScope:
-    guild_id: int
-    since: datetime
-    channel_id: int | None = None  # an article's discussion thread
-
-
-@dataclass(frozen=True, slots=True)
-class RawStats:
-    actions: dict[str, int]  # action kind -> cases that took it (shadow cases excluded)
-    rules: dict[str, int]  # rule id -> cases
-    judged: int  # messages judged
-    acted: int  # messages whose decision was more than "allow"
-    verdicts: dict[str, int]  # review status -> items decided
 
 
 class StatsStore:

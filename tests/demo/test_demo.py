@@ -9,8 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.demo.driver import run_demo
-from bot.demo.scenario import load_scenario
+from bot.discord_adapter.demo.driver import run_demo
+from bot.discord_adapter.demo.scenario import load_scenario
 from bot.settings import Settings
 from tests.discord_adapter.conftest import KeywordScorer, write_rules
 

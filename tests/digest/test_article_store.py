@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.digest.records import FeedState, PostedRef
-from bot.storage.articles import ArticleStore, NewArticle
+from bot.records import FeedState, NewArticle, PostedRef
+from bot.storage.articles import ArticleStore
 from bot.storage.database import Database
 
 NOW = datetime(2024, 5, 2, 12, 0, tzinfo=UTC)

@@ -11,8 +11,8 @@ import pytest
 
 from bot.digest.fetch import HttpFetcher
 from bot.digest.publish import ArticlePost
-from bot.digest.records import PostedRef
 from bot.digest.service import DigestService
+from bot.records import PostedRef
 from bot.settings import DigestSettings, FeedSettings
 from bot.storage.articles import ArticleStore
 from bot.storage.database import Database

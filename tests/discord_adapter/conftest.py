@@ -13,10 +13,11 @@ import discord
 import pytest
 import simcord
 
-from bot.app import App
+from bot.app import App, build_bot
 from bot.discord_adapter.client import ModBot
+from bot.records import Case
 from bot.settings import DiscordSettings, Settings
-from tests.support import StaticScorer
+from tests.support import StaticScorer, all_cases
 
 LABELS = frozenset({"toxicity", "severe_toxicity", "obscene", "threat", "insult", "identity_attack"})
 
@@ -89,10 +90,8 @@ class World:
     bob: simcord.MemberActor
     mod: simcord.MemberActor
 
-    async def cases(self) -> list[object]:
-        from bot.storage.cases import CaseQuery
-
-        return list(await self.app.cases.find(CaseQuery()))
+    async def cases(self) -> list[Case]:
+        return await all_cases(self.app.cases)
 
 
 @pytest.fixture
@@ -108,7 +107,7 @@ async def app(tmp_path: Path) -> AsyncIterator[App]:
 async def env(app: App) -> AsyncIterator[simcord.Env]:
     # As simcord's own `simcord_env` fixture does: start and stop here, and let its pytest plugin set the
     # simulated clock in the test's context (a context manager here would set it in the fixture's).
-    running = simcord.Env(ModBot(app))
+    running = simcord.Env(build_bot(app))
     await running.start()
     try:
         yield running
@@ -119,7 +118,7 @@ async def env(app: App) -> AsyncIterator[simcord.Env]:
 
 def configure(app: App, discord_settings: DiscordSettings) -> None:
     """What `config/settings.yaml` says in production; here the ids exist only once SimCord made them."""
-    app.settings = app.settings.model_copy(update={"discord": discord_settings})
+    app.settings.replace(app.settings.current.model_copy(update={"discord": discord_settings}))
 
 
 @pytest.fixture

@@ -8,7 +8,8 @@ from simcord import InteractionResult
 
 from bot.records import Action, ActionKind, Actor
 from bot.storage.strikes import StrikeLedger
-from tests.discord_adapter.test_admin_support import Admins, admins, all_cases, assert_refused
+from tests.discord_adapter.test_admin_support import Admins, admins, assert_refused
+from tests.support import all_cases
 
 __all__ = ["admins"]
 
@@ -23,11 +24,11 @@ async def test_warn_by_hand_is_a_moderator_case_and_a_dm_with_an_appeal_button(a
     result = await admins.admin.slash(world.thread, "warn", user=world.alice, reason="off-topic spam")
 
     assert "Case #1" in said(result)
-    (case,) = await all_cases(world)
+    (case,) = await all_cases(world.app.cases)
     assert case.actor is Actor.MODERATOR and case.actor_id == admins.admin.id
     assert case.actions == (Action(ActionKind.WARN),) and case.applied == (ActionKind.WARN,)
     assert case.notified is True
-    assert await StrikeLedger(world.app.db).active(world.guild.id, world.alice.id) == 1
+    assert await StrikeLedger(world.app.storage.db).active(world.guild.id, world.alice.id) == 1
     dm = world.alice.user.dm_channel.last_message
     assert dm is not None and "off-topic spam" in dm.content and "Case #1" in dm.content
     assert "rule match" not in dm.content
@@ -43,7 +44,7 @@ async def test_timeout_kick_and_ban_by_hand(admins: Admins) -> None:
     said(await admins.admin.slash(world.thread, "kick", user=world.bob))
     said(await admins.admin.slash(world.thread, "ban", user=carol, reason="raid"))
 
-    timeout, kick, ban = await all_cases(world)
+    timeout, kick, ban = await all_cases(world.app.cases)
     assert timeout.actions == (Action(ActionKind.TIMEOUT, timedelta(hours=2)),)
     assert timeout.applied == (ActionKind.TIMEOUT,)
     assert world.alice.member is not None and world.alice.member.is_timed_out()
@@ -56,13 +57,13 @@ async def test_a_bad_duration_is_refused_and_nothing_is_recorded(admins: Admins)
     world = admins.world
     result = await admins.admin.slash(world.thread, "timeout", user=world.alice, duration="forever")
     assert "invalid duration" in said(result)
-    assert await all_cases(world) == []
+    assert await all_cases(world.app.cases) == []
 
 
 async def test_pardon_clears_strikes_and_lifts_the_timeout(admins: Admins) -> None:
     world = admins.world
     await world.alice.send(world.thread, "I will hurt you")  # threats: delete, warn, timeout 1h, a strike
-    ledger = StrikeLedger(world.app.db)
+    ledger = StrikeLedger(world.app.storage.db)
     assert await ledger.active(world.guild.id, world.alice.id) == 1
 
     text = said(await admins.admin.slash(world.thread, "pardon", user=world.alice, reason="apologised"))
@@ -70,7 +71,7 @@ async def test_pardon_clears_strikes_and_lifts_the_timeout(admins: Admins) -> No
     assert "1 strike(s) cleared" in text
     assert await ledger.active(world.guild.id, world.alice.id) == 0
     assert world.alice.member is not None and not world.alice.member.is_timed_out()
-    _, pardon = await all_cases(world)
+    _, pardon = await all_cases(world.app.cases)
     assert pardon.actor_id == admins.admin.id and pardon.rule_id == "pardon" and "apologised" in pardon.reason
 
 
@@ -79,7 +80,7 @@ async def test_manual_actions_refuse_members_without_permission(admins: Admins) 
     # The review moderator has Manage Messages, not Ban Members.
     await assert_refused(world, world.mod, "ban", user=world.alice)
     await assert_refused(world, world.bob, "warn", user=world.alice)
-    assert await all_cases(world) == []
+    assert await all_cases(world.app.cases) == []
     assert world.guild.get_ban(world.alice) is None
 
 
@@ -87,4 +88,4 @@ async def test_moderators_cannot_act_on_themselves(admins: Admins) -> None:
     world = admins.world
     result = await admins.admin.slash(world.thread, "warn", user=admins.admin)
     assert "yourself" in said(result)
-    assert await all_cases(world) == []
+    assert await all_cases(world.app.cases) == []

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import discord
 
-from bot.discord_adapter.review import RESTORED_MARK
-from bot.records import CaseStatus
-from bot.storage.appeals import AppealStatus
+from bot.discord_adapter.remedies import RESTORED_MARK
+from bot.records import AppealStatus, CaseStatus
 from tests.discord_adapter.conftest import World
-from tests.discord_adapter.test_admin_support import Admins, admins, all_cases
+from tests.discord_adapter.test_admin_support import Admins, admins
+from tests.support import all_cases
 
 __all__ = ["admins"]
 
@@ -37,9 +37,9 @@ async def test_upheld_appeal_reverses_the_bot_case_and_tells_the_user(world: Wor
 
     text = result.followups[0].content if result.followups else result.response.content  # type: ignore[union-attr]
     assert "upheld" in text and "Case #1 reversed" in text
-    (case,) = await all_cases(world)
+    (case,) = await all_cases(world.app.cases)
     assert case.status is CaseStatus.REVERSED and case.reversed_by == world.mod.id
-    (appeal,) = await world.bot.appeals.for_case(case.id)
+    (appeal,) = await world.app.storage.appeals.for_case(case.id)
     assert appeal.status is AppealStatus.UPHELD and appeal.reviewer_id == world.mod.id
     assert appeal.body == "I was quoting the mayor, read the article"
     outcome = world.alice.user.dm_channel.last_message
@@ -57,13 +57,13 @@ async def test_the_moderator_who_acted_cannot_decide_the_appeal(admins: Admins) 
     refused = await admins.admin.click(post, label="Deny")
     refusal = refused.response.content  # type: ignore[union-attr]
     assert refused.ephemeral and "another moderator must decide" in refusal
-    (case,) = await all_cases(world)
-    (appeal,) = await world.bot.appeals.for_case(case.id)
+    (case,) = await all_cases(world.app.cases)
+    (appeal,) = await world.app.storage.appeals.for_case(case.id)
     assert appeal.status is AppealStatus.OPEN
 
     await admins.mod2.click(post, label="Deny")
 
-    (appeal,) = await world.bot.appeals.for_case(case.id)
+    (appeal,) = await world.app.storage.appeals.for_case(case.id)
     assert appeal.status is AppealStatus.DENIED and appeal.reviewer_id == admins.mod2.id
     assert (await world.app.cases.get_by_id(case.id)).status is CaseStatus.ACTIVE
     outcome = world.alice.user.dm_channel.last_message
@@ -77,7 +77,7 @@ async def test_members_without_permission_cannot_decide_appeals(world: World) ->
     result = await world.bob.click(post, label="Uphold")
 
     assert result.ephemeral and "Only moderators" in result.response.content  # type: ignore[union-attr]
-    (case,) = await all_cases(world)
+    (case,) = await all_cases(world.app.cases)
     assert case.status is CaseStatus.ACTIVE
 
 

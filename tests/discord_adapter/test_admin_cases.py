@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from bot.discord_adapter.review import RESTORED_MARK
+from bot.discord_adapter.remedies import RESTORED_MARK
 from bot.records import ActionKind, CaseStatus
 from tests.discord_adapter.conftest import World
-from tests.discord_adapter.test_admin_support import Admins, admins, all_cases, assert_refused
+from tests.discord_adapter.test_admin_support import Admins, admins, assert_refused
+from tests.support import all_cases
 
 __all__ = ["admins"]
 
@@ -22,7 +23,7 @@ async def test_case_show_lists_the_case_with_its_notes(world: World) -> None:
     fields = {field.name: field.value for field in embed.fields}
     assert embed.title == "Case #1" and fields["Rule"] == "toxic"
     assert "Second time this week" in (fields["Notes"] or "")
-    (case,) = await all_cases(world)
+    (case,) = await all_cases(world.app.cases)
     (note,) = await world.app.cases.notes(case.id)
     assert note.author_id == world.mod.id
 
@@ -43,7 +44,7 @@ async def test_case_reverse_lifts_the_timeout_restores_the_message_and_records_w
     text = result.followups[0].content if result.followups else result.response.content  # type: ignore[union-attr]
     assert "Case #1 reversed" in text and "timeout lifted" in text and "message restored" in text
     assert world.alice.member is not None and not world.alice.member.is_timed_out()
-    (case,) = await all_cases(world)
+    (case,) = await all_cases(world.app.cases)
     assert case.status is CaseStatus.REVERSED and case.reversed_by == world.mod.id
     assert case.reverse_reason == "sarcasm, not a threat"
     assert ActionKind.TIMEOUT in case.applied
@@ -59,12 +60,13 @@ async def test_case_reverse_lifts_the_timeout_restores_the_message_and_records_w
 async def test_case_commands_refuse_members_without_permission(world: World, admins: Admins) -> None:
     await world.alice.send(world.thread, "idiot")
     await assert_refused(world, world.bob, "case reverse", number=1)
-    (case,) = await all_cases(world)
+    (case,) = await all_cases(world.app.cases)
     assert case.status is CaseStatus.ACTIVE
 
 
 async def test_commands_sync_to_the_configured_guilds(world: World) -> None:
-    assert await world.bot.sync_commands() == [world.guild.id]
+    report = await world.bot.sync_commands()
+    assert report.synced == (world.guild.id,) and report.refused == () and report.notice() is None
     command = world.env.backend.find_command("case", world.guild.id)
     assert command is not None and int(command["guild_id"]) == world.guild.id
     assert "case show" in world.mod.available_commands(world.thread)

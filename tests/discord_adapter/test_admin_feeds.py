@@ -8,6 +8,7 @@ import discord
 import pytest
 from simcord import InteractionResult
 
+from bot.app import build_bot
 from bot.digest.records import FetchResult
 from bot.discord_adapter.client import ModBot
 from bot.settings import FeedSettings
@@ -35,7 +36,7 @@ class FixtureFetcher:
 async def fetcher(admins: Admins) -> FixtureFetcher:
     fetcher = FixtureFetcher()
     # The digest poller stays off: each test polls once, by hand, instead of a loop running in the background.
-    await admins.world.env.restart_bot(ModBot(admins.world.app, fetcher=fetcher, run_digest=False))
+    await admins.world.env.restart_bot(build_bot(admins.world.app, fetcher=fetcher, run_digest=False))
     return fetcher
 
 
@@ -49,22 +50,23 @@ async def test_feed_add_list_remove_and_the_digest_polls_it(admins: Admins, fetc
     bot = world.env.bot
     assert isinstance(bot, ModBot)
     configured = FeedSettings(url="https://configured.example/rss", channel_id=world.news.id, name="Configured")
-    world.app.settings = world.app.settings.model_copy(
-        update={"digest": world.app.settings.digest.model_copy(update={"feeds": (configured,)})})
+    current = world.app.settings.current
+    world.app.settings.replace(current.model_copy(
+        update={"digest": current.digest.model_copy(update={"feeds": (configured,)})}))
 
     added = said(await admins.admin.slash(world.thread, "feed add", url=FEED_URL, channel=world.news, name="Wire"))
     assert "Feed added" in added
     listed = said(await admins.admin.slash(world.thread, "feed list"))
     assert "Configured" in listed and "[settings.yaml]" in listed and "Wire" in listed and "[added here]" in listed
-    assert [feed.url for feed in await bot.digest_feeds()] == [configured.url, FEED_URL]
+    assert [feed.url for feed in await bot.services.digest.feeds()] == [configured.url, FEED_URL]
 
-    outcomes = await (await bot.digest_service()).poll_due()
+    outcomes = await bot.services.digest.poll_due()
     assert [outcome.status for outcome in outcomes] == ["primed", "primed"]  # first poll: seen, nothing posted
     assert FEED_URL in fetcher.fetched
 
     assert "settings.yaml" in said(await admins.admin.slash(world.thread, "feed remove", url=configured.url))
     assert "Feed removed" in said(await admins.admin.slash(world.thread, "feed remove", url=FEED_URL))
-    assert [feed.url for feed in await bot.digest_feeds()] == [configured.url]
+    assert [feed.url for feed in await bot.services.digest.feeds()] == [configured.url]
 
 
 async def test_feed_add_refuses_a_non_http_url(admins: Admins, fetcher: FixtureFetcher) -> None:
@@ -95,5 +97,5 @@ async def test_article_post_needs_one_source_and_the_permission(admins: Admins, 
     assert "exactly one" in said(await admins.admin.slash(world.thread, "article post", channel=world.news))
     await assert_refused(world, world.mod, "feed add", url=FEED_URL, channel=world.news)
     bot = world.env.bot
-    assert isinstance(bot, ModBot) and await bot.runtime_feeds.all() == []
+    assert isinstance(bot, ModBot) and await world.app.storage.runtime_feeds.all() == []
     assert isinstance(world.bot.get_channel(world.news.id), discord.TextChannel)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from simcord import InteractionResult
 
 from tests.discord_adapter.conftest import World
-from tests.discord_adapter.test_admin_support import Admins, admins, all_cases, assert_refused
+from tests.discord_adapter.test_admin_support import Admins, admins, assert_refused
+from tests.support import all_cases
 
 __all__ = ["admins"]
 
@@ -33,7 +34,7 @@ async def test_broken_rules_file_keeps_the_old_rules_and_lists_the_errors(admins
     assert "rules.yaml:4" in text or "rules.yaml:5" in text
     assert len(world.app.rules.current.rules) == 4
     await world.alice.send(world.thread, "idiot")  # still judged by the old rules
-    (case,) = await all_cases(world)
+    (case,) = await all_cases(world.app.cases)
     assert case.rule_id == "toxic"
 
 
@@ -46,7 +47,7 @@ async def test_good_rules_file_is_reloaded(admins: Admins) -> None:
     text = said(await admins.admin.slash(world.thread, "rules reload"))
     assert "Rules reloaded: 1 rules in force." in text
     await world.alice.send(world.thread, "idiot")
-    assert await all_cases(world) == []
+    assert await all_cases(world.app.cases) == []
 
 
 async def test_rules_reload_needs_manage_server(world: World) -> None:
@@ -60,8 +61,8 @@ async def test_rules_test_and_score_show_the_decision_and_do_nothing(world: Worl
 
     assert "toxicity 0.97" in tested and "rule `toxic`" in tested and "Model: test/keywords 1" in tested
     assert "Decision: allow" in scored and "Nothing was done" in scored
-    assert await all_cases(world) == []
-    assert await world.app.messages.count() == 0
+    assert await all_cases(world.app.cases) == []
+    assert await world.app.storage.messages.count() == 0
 
 
 async def test_score_refuses_members_without_permission(admins: Admins) -> None:

@@ -12,8 +12,6 @@ import pytest
 import simcord
 from simcord.backend.errors import SetupError
 
-from bot.records import Case
-from bot.storage.cases import CaseQuery
 from tests.discord_adapter.conftest import World
 
 ADMIN_PERMISSIONS = discord.Permissions(
@@ -35,10 +33,6 @@ def admins(world: World) -> Admins:
     mods = world.guild.roles["Moderators"]
     mod2 = world.guild.add_member(world.env.create_user("mod2"), roles=[mods])
     return Admins(world, admin, mod2)
-
-
-async def all_cases(world: World) -> list[Case]:
-    return await world.app.cases.find(CaseQuery())
 
 
 def allow_past_default_permissions(world: World, name: str, member: simcord.MemberActor) -> None:

@@ -29,10 +29,9 @@ from simcord.http import router
 from simcord.http.client import FakeHTTPClient
 
 from bot.discord_adapter.client import ModBot
-from bot.records import ActionKind, Case
-from bot.storage.cases import CaseQuery
-from bot.storage.reviews import ReviewStatus
+from bot.records import ActionKind, ReviewStatus
 from tests.discord_adapter.conftest import World
+from tests.support import all_cases
 
 RETRY_AFTER = 0.25  # seconds Discord asks the bot to wait after a 429 (virtual time under SimCord)
 
@@ -114,9 +113,6 @@ async def live(world: World) -> World:
     return world
 
 
-async def all_cases(world: World) -> list[Case]:
-    return await world.app.cases.find(CaseQuery())
-
 
 def attempts(world: World, method: str, path_part: str) -> int:
     return sum(1 for r in world.env.http_requests if r.method == method and path_part in r.path)
@@ -146,7 +142,7 @@ async def test_rate_limits_are_absorbed_by_discord_py_and_every_action_still_hap
     await world.env.advance_time(5)
 
     assert message.id not in [m.id for m in world.thread.history()]
-    (case,) = await all_cases(world)
+    (case,) = await all_cases(world.app.cases)
     assert case.applied == (ActionKind.DELETE, ActionKind.WARN, ActionKind.TIMEOUT)
     assert case.errors == () and case.notified is True
     member = world.alice.member
@@ -164,7 +160,7 @@ async def test_a_passing_500_is_retried_and_the_delete_happens(live: World) -> N
     await world.env.advance_time(5)
 
     assert message.id not in [m.id for m in world.thread.history()]
-    (case,) = await all_cases(world)
+    (case,) = await all_cases(world.app.cases)
     assert case.applied == (ActionKind.DELETE, ActionKind.WARN) and case.errors == ()
     assert attempts(world, "DELETE", "/messages/") == 2
 
@@ -180,7 +176,7 @@ async def test_lasting_5xx_on_delete_and_timeout_are_recorded_and_the_bot_keeps_
     await world.env.advance_time(60)
 
     assert message.id in [m.id for m in world.thread.history()]  # still there: nothing pretends otherwise
-    (case,) = await all_cases(world)
+    (case,) = await all_cases(world.app.cases)
     assert case.applied == (ActionKind.WARN,) and case.notified is True
     assert case.errors == (
         "delete: 500 Internal Server Error (injected by test) (0)",
@@ -195,7 +191,7 @@ async def test_lasting_5xx_on_delete_and_timeout_are_recorded_and_the_bot_keeps_
     later = await world.bob.send(world.thread, "idiot")
     await world.env.advance_time(5)
     assert later.id not in [m.id for m in world.thread.history()]
-    assert [c.applied for c in await all_cases(world)][1] == (ActionKind.DELETE, ActionKind.WARN)
+    assert [c.applied for c in await all_cases(world.app.cases)][1] == (ActionKind.DELETE, ActionKind.WARN)
 
 
 async def test_missing_permission_to_delete_is_recorded_and_the_user_is_still_warned(live: World) -> None:
@@ -206,7 +202,7 @@ async def test_missing_permission_to_delete_is_recorded_and_the_user_is_still_wa
     message = await world.alice.send(world.thread, "idiot")
 
     assert message.id in [m.id for m in world.thread.history()]
-    (case,) = await all_cases(world)
+    (case,) = await all_cases(world.app.cases)
     assert case.applied == (ActionKind.WARN,) and case.notified is True
     assert case.errors == ("delete: 403 Missing Permissions (50013)",)
     assert "delete: 403 Missing Permissions (50013)" in embed_fields(world)["Errors"]
@@ -223,7 +219,7 @@ async def test_a_mod_log_that_cannot_be_written_loses_no_case(
     await world.alice.send(world.thread, "idiot")
     await world.bob.send(world.thread, "idiot again")
 
-    first, second = await all_cases(world)
+    first, second = await all_cases(world.app.cases)
     assert first.applied == second.applied == (ActionKind.DELETE, ActionKind.WARN)
     assert [m.embeds[0].title for m in world.mod_log.history()] == ["Case #2"]  # the fault passed
     assert any("mod log post failed: 403" in r.getMessage() for r in caplog.records)
@@ -237,7 +233,7 @@ async def test_a_message_the_author_deleted_first_is_recorded_as_already_gone(li
 
     await world.alice.send(world.thread, "Only an idiot would vote for this")
 
-    (case,) = await all_cases(world)  # the case is kept, with its text and the DM
+    (case,) = await all_cases(world.app.cases)  # the case is kept, with its text and the DM
     assert case.text == "Only an idiot would vote for this"
     assert ActionKind.WARN in case.applied and case.notified is True
     assert [error for error in case.errors if "10008" in error]
@@ -248,7 +244,7 @@ async def test_a_message_the_author_deleted_first_is_recorded_as_already_gone(li
     assert world.mod_log.last_message.embeds[0].colour != discord.Colour.red()  # type: ignore[union-attr]
 
     await world.bob.send(world.thread, "idiot")  # keeps running
-    assert len(await all_cases(world)) == 2
+    assert len(await all_cases(world.app.cases)) == 2
 
 
 async def test_already_gone_counts_as_deleted_on_the_case(live: World) -> None:
@@ -258,7 +254,7 @@ async def test_already_gone_counts_as_deleted_on_the_case(live: World) -> None:
 
     await world.alice.send(world.thread, "idiot")
 
-    (case,) = await all_cases(world)
+    (case,) = await all_cases(world.app.cases)
     assert case.applied == (ActionKind.DELETE, ActionKind.WARN)
     assert case.errors == ("delete: already gone (404 Unknown Message, 10008)",)
 
@@ -273,10 +269,10 @@ async def test_remove_in_review_after_the_author_deleted_it_keeps_the_moderator_
     result = await world.mod.click(review_post, label="Remove")
 
     assert result.response is not None and "removed" in result.response.content
-    bot_case, mod_case = await all_cases(world)
+    bot_case, mod_case = await all_cases(world.app.cases)
     assert mod_case.actor_id == world.mod.id and mod_case.text == "What garbage reporting"
     assert mod_case.errors == ("delete: already gone (404 Unknown Message, 10008)",)
-    (item,) = await world.bot.reviews.find()
+    (item,) = await world.app.storage.reviews.find()
     assert item.status is ReviewStatus.REMOVED and item.case_id == bot_case.id
     fields = embed_fields(world)
     assert "Already gone" in fields and "Errors" not in fields
@@ -291,7 +287,7 @@ async def test_a_user_who_blocks_dms_is_recorded_as_not_told(live: World) -> Non
     await world.alice.send(world.thread, "idiot")
     await world.alice.send(world.thread, "idiot, twice")
 
-    first, second = await all_cases(world)
+    first, second = await all_cases(world.app.cases)
     for case in (first, second):
         assert case.notified is False and case.applied == (ActionKind.DELETE,)
         assert case.errors == ("warn: 403 Cannot send messages to this user (50007)",)
@@ -321,14 +317,14 @@ async def test_a_resume_that_replays_a_message_does_not_judge_it_twice(
     await world.env.settle()
 
     assert f"duplicate skipped message={message.id}" in caplog.text  # the replay did reach the bot
-    (case,) = await all_cases(world)
+    (case,) = await all_cases(world.app.cases)
     assert case.message_id == message.id
-    assert await world.app.messages.count() == 1
+    assert await world.app.storage.messages.count() == 1
     assert [m.embeds[0].title for m in world.mod_log.history() if m.embeds] == ["Case #1"]
     assert world.alice.user.dm_channel.history().__len__() == 1
 
     await world.bob.send(world.thread, "idiot")  # live moderation goes on after the resume
-    assert len(await all_cases(world)) == 2
+    assert len(await all_cases(world.app.cases)) == 2
 
 
 async def test_after_a_reconnect_missed_messages_are_caught_up_once_and_moderation_goes_on(live: World) -> None:
@@ -342,7 +338,7 @@ async def test_after_a_reconnect_missed_messages_are_caught_up_once_and_moderati
     # The gateway connection dies: events in this window never reach the bot.
     await bot.ws.close()
     missed = await world.alice.send(world.thread, "idiot, posted during the outage")
-    assert await world.app.messages.count() == 1
+    assert await world.app.storage.messages.count() == 1
 
     # A fresh session (IDENTIFY, not RESUME): READY, then every guild again, as after a real reconnect.
     bot.ws.open = True  # type: ignore[attr-defined]
@@ -360,7 +356,7 @@ async def test_after_a_reconnect_missed_messages_are_caught_up_once_and_moderati
     await world.env.advance_time(1)
 
     assert missed.id not in [m.id for m in world.thread.history()]
-    (case,) = await all_cases(world)
+    (case,) = await all_cases(world.app.cases)
     assert case.message_id == missed.id
     assert bot.last_catch_up is not None and bot.last_catch_up.judged == 1
     notices = [m.content for m in world.mod_log.history() if not m.embeds]
@@ -368,5 +364,5 @@ async def test_after_a_reconnect_missed_messages_are_caught_up_once_and_moderati
 
     later = await world.bob.send(world.thread, "idiot after the reconnect")
     assert later.id not in [m.id for m in world.thread.history()]
-    assert len(await all_cases(world)) == 2
-    assert await world.app.messages.count() == 3  # every message judged exactly once
+    assert len(await all_cases(world.app.cases)) == 2
+    assert await world.app.storage.messages.count() == 3  # every message judged exactly once

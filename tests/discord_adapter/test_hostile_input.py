@@ -6,16 +6,12 @@ from __future__ import annotations
 import discord
 import pytest
 
-from bot.discord_adapter.review import RESTORED_MARK
-from bot.records import Case
-from bot.storage.cases import CaseQuery
+from bot.discord_adapter.remedies import RESTORED_MARK
 from tests.discord_adapter.conftest import World
+from tests.support import all_cases
 
 ZALGO = "\u0336\u0334\u0335\u0337\u0338\u0321\u0322\u0327\u0328\u0310\u0311\u0312\u0313\u0314"
 
-
-async def all_cases(world: World) -> list[Case]:
-    return await world.app.cases.find(CaseQuery())
 
 
 def visible(world: World, message: discord.Message) -> bool:
@@ -56,7 +52,7 @@ async def test_a_2000_character_message_is_judged_and_every_bot_message_fits(wor
     message = await world.alice.send(world.thread, text)
 
     assert not visible(world, message)
-    (case,) = await all_cases(world)
+    (case,) = await all_cases(world.app.cases)
     assert case.text == text  # stored whole
     embed = world.mod_log.last_message.embeds[0]  # type: ignore[union-attr]
     assert all(len(field.value or "") <= 1024 for field in embed.fields) and len(embed) <= 6000
@@ -98,7 +94,7 @@ async def test_disguised_insults_are_still_caught(world: World, text: str) -> No
     message = await world.alice.send(world.thread, text)
 
     assert not visible(world, message)
-    (case,) = await all_cases(world)
+    (case,) = await all_cases(world.app.cases)
     assert case.rule_id == "toxic" and case.text == text
     assert_nobody_pinged(world)
 
@@ -117,8 +113,8 @@ async def test_floods_without_an_insult_are_left_alone(world: World, text: str) 
     message = await world.bob.send(world.thread, text)
 
     assert visible(world, message)
-    assert await all_cases(world) == []
-    assert await world.app.messages.count() == 1  # judged once, allowed
+    assert await all_cases(world.app.cases) == []
+    assert await world.app.storage.messages.count() == 1  # judged once, allowed
 
 
 async def test_a_word_shown_reversed_by_a_right_to_left_override_is_caught(world: World) -> None:
@@ -135,12 +131,12 @@ async def test_text_crafted_to_ping_never_pings_from_any_bot_message(world: Worl
     await world.mod.click(world.review.last_message, label="Approve")  # type: ignore[arg-type]
     flagged = await world.alice.send(world.thread, f"@here <@{world.bob.id}> garbage")  # flag only
     await world.mod.click(world.review.last_message, label="Remove")  # type: ignore[arg-type]
-    await world.bot.modlog.notice(f"notice quoting a user: {bait}")
+    await world.bot.parts.modlog.notice(f"notice quoting a user: {bait}")
     await world.env.settle()
 
     assert not visible(world, flagged)
     assert held.id not in [m.id for m in world.thread.history()]
-    assert len(await all_cases(world)) == 4  # two by the bot, the held one, and the moderator's removal
+    assert len(await all_cases(world.app.cases)) == 4  # two by the bot, the held one, and the moderator's removal
     assert_nobody_pinged(world)
     mentions_text = [m for m in bot_messages(world) if "@everyone" in m.content]  # type: ignore[attr-defined]
     assert mentions_text  # the bait did reach bot messages verbatim, and still pinged nobody

@@ -5,17 +5,13 @@ from __future__ import annotations
 import discord
 import pytest
 
+from bot.app import build_bot
 from bot.discord_adapter.client import ModBot
-from bot.discord_adapter.review import RESTORED_MARK
-from bot.moderation.pipeline import NullEnforcer, content_hash, draft_for
-from bot.records import ActionKind, Actor, Case, CaseStatus, MessageEvent
-from bot.storage.cases import CaseQuery
-from bot.storage.reviews import ReviewStatus
+from bot.discord_adapter.remedies import RESTORED_MARK
+from bot.moderation.pipeline import content_hash, draft_for
+from bot.records import ActionKind, Actor, Case, CaseStatus, MessageEvent, ReviewStatus
 from tests.discord_adapter.conftest import World, write_rules
-
-
-async def all_cases(world: World) -> list[Case]:
-    return await world.app.cases.find(CaseQuery())
+from tests.support import all_cases
 
 
 def contents(channel: object) -> list[str]:
@@ -29,7 +25,7 @@ async def test_toxic_reply_is_deleted_author_told_case_recorded_and_logged(world
     assert toxic.id not in [m.id for m in world.thread.history()]
     assert "Good piece, the bridge is overdue." in contents(world.thread)
 
-    (case,) = await all_cases(world)
+    (case,) = await all_cases(world.app.cases)
     assert (case.number, case.user_id, case.rule_id) == (1, world.alice.id, "toxic")
     assert case.actor is Actor.AUTO and case.message_id == toxic.id
     assert case.applied == (ActionKind.DELETE, ActionKind.WARN) and case.errors == ()
@@ -60,8 +56,8 @@ async def test_civil_reply_and_other_channels_are_left_alone(world: World) -> No
     await world.alice.send(general, "what an idiot idea")  # not a moderated channel
 
     assert contents(general) == ["what an idiot idea"]
-    assert await all_cases(world) == []
-    assert await world.app.messages.count() == 1  # only the thread reply was judged
+    assert await all_cases(world.app.cases) == []
+    assert await world.app.storage.messages.count() == 1  # only the thread reply was judged
 
 
 async def test_forum_post_replies_are_moderated(world: World) -> None:
@@ -73,21 +69,21 @@ async def test_forum_post_replies_are_moderated(world: World) -> None:
     message = await world.bob.send(post, "you idiot")
 
     assert message.id not in [m.id for m in post.history()]
-    (case,) = await all_cases(world)
+    (case,) = await all_cases(world.app.cases)
     assert case.channel_id == post.id and case.user_id == world.bob.id
 
 
 async def test_edit_from_clean_to_toxic_is_acted_on_once(world: World) -> None:
     message = await world.alice.send(world.thread, "Interesting numbers in paragraph three.")
-    assert await all_cases(world) == []
+    assert await all_cases(world.app.cases) == []
 
     await world.alice.edit(message, "Interesting numbers, you idiot.")
 
     assert message.id not in [m.id for m in world.thread.history()]
-    (case,) = await all_cases(world)
+    (case,) = await all_cases(world.app.cases)
     assert case.message_id == message.id and case.rule_id == "toxic"
     assert case.text == "Interesting numbers, you idiot."
-    assert await world.app.messages.count() == 2  # the original and the edit, each judged once
+    assert await world.app.storage.messages.count() == 2  # the original and the edit, each judged once
 
 
 async def test_exempt_role_is_untouched(world: World) -> None:
@@ -99,7 +95,7 @@ async def test_exempt_role_is_untouched(world: World) -> None:
     message = await editor.send(world.thread, "Quoting a reader: 'you idiot'")
 
     assert message.id in [m.id for m in world.thread.history()]
-    assert await all_cases(world) == []
+    assert await all_cases(world.app.cases) == []
     assert world.mod_log.last_message is None
 
 
@@ -111,8 +107,8 @@ async def test_bots_and_the_bot_itself_are_skipped(world: World) -> None:
     await channel.send("idiot (said the bot)")
     await world.env.settle()
 
-    assert await all_cases(world) == []
-    assert await world.app.messages.count() == 0
+    assert await all_cases(world.app.cases) == []
+    assert await world.app.storage.messages.count() == 0
 
 
 async def test_missing_permission_is_recorded_and_the_bot_keeps_running(world: World) -> None:
@@ -122,7 +118,7 @@ async def test_missing_permission_is_recorded_and_the_bot_keeps_running(world: W
 
     await carol.send(world.thread, "I will hurt you")
 
-    (case,) = await all_cases(world)
+    (case,) = await all_cases(world.app.cases)
     assert case.rule_id == "threats"
     assert ActionKind.DELETE in case.applied and ActionKind.TIMEOUT not in case.applied
     assert len(case.errors) == 1 and case.errors[0].startswith("timeout: 403")
@@ -132,7 +128,7 @@ async def test_missing_permission_is_recorded_and_the_bot_keeps_running(world: W
 
     # Still running: the next toxic reply is handled normally.
     await world.alice.send(world.thread, "idiot")
-    assert len(await all_cases(world)) == 2
+    assert len(await all_cases(world.app.cases)) == 2
 
 
 async def test_blocked_dm_is_recorded_as_not_notified(world: World) -> None:
@@ -143,7 +139,7 @@ async def test_blocked_dm_is_recorded_as_not_notified(world: World) -> None:
     )
     await world.alice.send(world.thread, "idiot")
 
-    (case,) = await all_cases(world)
+    (case,) = await all_cases(world.app.cases)
     assert case.notified is False
     assert case.applied == (ActionKind.DELETE,)
     assert case.errors == ("warn: 403 Cannot send messages to this user (50007)",)
@@ -151,7 +147,7 @@ async def test_blocked_dm_is_recorded_as_not_notified(world: World) -> None:
 
 async def flagged(world: World, author_text: str) -> tuple[discord.Message, Case]:
     message = await world.alice.send(world.thread, author_text)
-    (case,) = await all_cases(world)
+    (case,) = await all_cases(world.app.cases)
     assert ActionKind.FLAG in case.applied
     review_post = world.review.last_message
     assert review_post is not None and review_post.components
@@ -176,13 +172,13 @@ async def test_approve_restores_a_message_the_bot_removed(world: World) -> None:
     assert restored is not None and restored.webhook_id is not None
     assert restored.author.name == "Alice A."
     assert restored.content.startswith("This plan is trash, frankly") and RESTORED_MARK in restored.content
-    (item,) = await world.bot.reviews.find()
+    (item,) = await world.app.storage.reviews.find()
     assert item.status is ReviewStatus.APPROVED and item.reviewer_id == world.mod.id
     assert item.decided_at is not None
     reversed_case = await world.app.cases.get_by_id(case.id)
     assert reversed_case.status is CaseStatus.REVERSED and reversed_case.reversed_by == world.mod.id
     assert not world.review.last_message.components  # type: ignore[union-attr]
-    assert len(await all_cases(world)) == 1  # the restored copy (a webhook post) is not judged
+    assert len(await all_cases(world.app.cases)) == 1  # the restored copy (a webhook post) is not judged
 
 
 async def test_remove_deletes_and_opens_a_moderator_case(world: World) -> None:
@@ -192,10 +188,10 @@ async def test_remove_deletes_and_opens_a_moderator_case(world: World) -> None:
     await world.mod.click(world.review.last_message, label="Remove")  # type: ignore[arg-type]
 
     assert message.id not in [m.id for m in world.thread.history()]
-    bot_case, mod_case = await all_cases(world)
+    bot_case, mod_case = await all_cases(world.app.cases)
     assert mod_case.actor is Actor.MODERATOR and mod_case.actor_id == world.mod.id
     assert mod_case.applied == (ActionKind.DELETE,) and mod_case.number == 2
-    (item,) = await world.bot.reviews.find()
+    (item,) = await world.app.storage.reviews.find()
     assert item.status is ReviewStatus.REMOVED and item.case_id == bot_case.id
     assert world.mod_log.last_message.embeds[0].title == "Case #2"  # type: ignore[union-attr]
 
@@ -207,7 +203,7 @@ async def test_timeout_button_times_the_author_out(world: World) -> None:
 
     member = world.alice.member
     assert member is not None and member.is_timed_out()
-    (item,) = await world.bot.reviews.find()
+    (item,) = await world.app.storage.reviews.find()
     assert item.status is ReviewStatus.TIMED_OUT
 
 
@@ -217,9 +213,9 @@ async def test_only_moderators_can_decide_reviews(world: World) -> None:
     result = await world.bob.click(world.review.last_message, label="Remove")  # type: ignore[arg-type]
 
     assert result.ephemeral and "Only moderators" in result.response.content
-    (item,) = await world.bot.reviews.find()
+    (item,) = await world.app.storage.reviews.find()
     assert item.status is ReviewStatus.OPEN
-    assert len(await all_cases(world)) == 1
+    assert len(await all_cases(world.app.cases)) == 1
 
 
 async def test_catch_up_after_restart_processes_missed_messages_exactly_once(world: World) -> None:
@@ -228,20 +224,20 @@ async def test_catch_up_after_restart_processes_missed_messages_exactly_once(wor
     await world.env.restart_bot(discord.Client(intents=discord.Intents.all()))
     missed_ok = await world.bob.send(world.thread, "Posted while the bot was down.")
     missed_bad = await world.alice.send(world.thread, "idiot, posted while the bot was down")
-    assert await world.app.messages.count() == 1
+    assert await world.app.storage.messages.count() == 1
 
-    await world.env.restart_bot(ModBot(world.app))
+    await world.env.restart_bot(build_bot(world.app))
 
     history = [m.id for m in world.thread.history()]
     assert missed_ok.id in history and missed_bad.id not in history
-    assert await world.app.messages.count() == 3
-    (case,) = await all_cases(world)
+    assert await world.app.storage.messages.count() == 3
+    (case,) = await all_cases(world.app.cases)
     assert case.message_id == missed_bad.id
 
     # A second restart finds nothing new: each message was processed exactly once.
-    await world.env.restart_bot(ModBot(world.app))
-    assert await world.app.messages.count() == 3
-    assert len(await all_cases(world)) == 1
+    await world.env.restart_bot(build_bot(world.app))
+    assert await world.app.storage.messages.count() == 3
+    assert len(await all_cases(world.app.cases)) == 1
     bot = world.env.bot
     assert isinstance(bot, ModBot) and bot.last_catch_up is not None
     assert bot.last_catch_up.judged == 0
@@ -254,19 +250,20 @@ async def test_a_case_interrupted_by_a_crash_is_carried_out_at_the_next_start(wo
     message = await world.alice.send(world.thread, "idiot, and the bot crashed right after judging this")
     event = MessageEvent(guild_id=world.thread.guild.id, channel_id=world.thread.id, message_id=message.id,
                          author_id=world.alice.id, content=message.content, created_at=message.created_at)
-    text, scores, decision = await world.app.pipeline(NullEnforcer()).judge(event)
+    text, scores, decision = await world.app.dry_pipeline().judge(event)
+    draft = draft_for(event, text, scores, decision, event.created_at)
     fresh, case = await world.app.cases.record_decision(event, content_hash(event.content), scores, decision,
-                                                        draft_for(event, text, scores, decision, event.created_at))
+                                                        draft, event.created_at)
     assert fresh and case is not None and case.applied == ()
 
-    await world.env.restart_bot(ModBot(world.app))
+    await world.env.restart_bot(build_bot(world.app))
 
     assert message.id not in [m.id for m in world.thread.history()]
     stored = await world.app.cases.get(case.guild_id, case.number)
     assert stored.applied == (ActionKind.DELETE, ActionKind.WARN) and stored.notified is True
     assert await world.app.cases.unenforced() == []
     assert any("interrupted by a restart" in m.content for m in world.mod_log.history())
-    assert len(await all_cases(world)) == 1  # catch-up met the message too, and did not judge it again
+    assert len(await all_cases(world.app.cases)) == 1  # catch-up met the message too, and did not judge it again
 
 
 async def test_start_announces_the_live_model_in_the_mod_log(world: World) -> None:
@@ -285,18 +282,18 @@ async def test_bot_messages_never_ping(world: World, text: str) -> None:
 
 async def test_review_buttons_still_work_after_a_restart(world: World) -> None:
     message, _ = await flagged(world, "garbage take")
-    await world.env.restart_bot(ModBot(world.app))
+    await world.env.restart_bot(build_bot(world.app))
 
     await world.mod.click(world.review.last_message, label="Remove")  # type: ignore[arg-type]
 
     assert message.id not in [m.id for m in world.thread.history()]
-    (item,) = await world.bot.reviews.find()
+    (item,) = await world.app.storage.reviews.find()
     assert item.status is ReviewStatus.REMOVED
 
 
 async def test_direct_messages_to_the_bot_are_not_judged(world: World) -> None:
     await world.alice.send_dm("you idiot")
-    assert await world.app.messages.count() == 0
+    assert await world.app.storage.messages.count() == 0
 
 
 async def test_ban_rule_bans_and_skips_the_weaker_actions(world: World) -> None:
@@ -314,7 +311,7 @@ rules:
 
     await world.bob.send(world.thread, "I will hurt you")
 
-    (case,) = await all_cases(world)
+    (case,) = await all_cases(world.app.cases)
     assert case.applied == (ActionKind.DELETE, ActionKind.BAN) and case.errors == ()
     assert world.guild.get_ban(world.bob) is not None
 
@@ -322,9 +319,9 @@ rules:
 async def test_flag_without_a_review_channel_is_an_error_on_the_case(world: World) -> None:
     from tests.discord_adapter.conftest import configure
 
-    configure(world.app, world.app.settings.discord.model_copy(update={"review_channel_id": None}))
+    configure(world.app, world.app.settings.current.discord.model_copy(update={"review_channel_id": None}))
 
     await world.alice.send(world.thread, "garbage take")
 
-    (case,) = await all_cases(world)
+    (case,) = await all_cases(world.app.cases)
     assert case.applied == () and case.errors == ("flag: no review channel configured (discord.review_channel_id)",)

@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.errors import ReviewAlreadyDecided
+from bot.records import ReviewDraft, ReviewStatus
 from bot.storage import Database
-from bot.storage.reviews import ReviewAlreadyDecided, ReviewDraft, ReviewRepository, ReviewStatus
+from bot.storage.reviews import ReviewRepository
 
 
 async def test_first_verdict_stands_and_survives_reopening(tmp_path: Path) -> None:

@@ -16,8 +16,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.app import App
-from bot.discord_adapter.client import ModBot
+from bot.app import App, build_bot
 from bot.settings import Settings, load_settings
 from tests.discord_adapter.conftest import KeywordScorer, write_rules
 
@@ -57,12 +56,13 @@ async def test_the_start_path_never_logs_the_token_even_when_login_fails(
     caplog.set_level(logging.DEBUG)
     connector = UnreachableDiscord()
     async with App.open(settings, scorer=KeywordScorer()) as app:
-        bot = ModBot(app)
+        bot = build_bot(app)
         bot.http.connector = connector  # what `modbot run` does, minus the network
-        assert app.settings.discord_token is not None
+        token = app.settings.current.discord_token
+        assert token is not None
         async with bot:
             with pytest.raises(OSError) as raised:
-                await bot.start(app.settings.discord_token.get_secret_value())
+                await bot.start(token.get_secret_value())
             logging.getLogger("bot.test").exception("start failed", exc_info=raised.value)
 
     assert connector.authorization == [f"Bot {TOKEN}"]  # the token really was in play

@@ -8,12 +8,13 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.moderation.pipeline import ModerationPipeline, NullEnforcer
+from bot.moderation.carry_out import CaseExecutor, NullEnforcer
+from bot.moderation.pipeline import ModerationPipeline
 from bot.moderation.rules import parse_rules
 from bot.records import MessageEvent
 from bot.storage import Database
 from bot.storage.cases import CaseRepository
-from tests.support import StaticScorer
+from tests.support import FixedRules, StaticScorer
 
 RULES = "rules:\n  - {id: toxic, when: {score: {label: toxicity, min: 0.9}}, actions: [delete, warn]}\n"
 
@@ -27,8 +28,9 @@ def message(number: int) -> MessageEvent:
 async def main(path: Path, first: int, last: int) -> None:
     rules = parse_rules(RULES, frozenset({"toxicity"}))
     async with Database.open(path) as db:
-        pipeline = ModerationPipeline(scorer=StaticScorer(), rules=lambda: rules, store=CaseRepository(db),
-                                      enforcer=NullEnforcer(), clock=lambda: datetime.now(UTC))
+        cases = CaseRepository(db)
+        pipeline = ModerationPipeline(scorer=StaticScorer(), rules=FixedRules(rules), store=cases,
+                                      executor=CaseExecutor(NullEnforcer(), cases), clock=lambda: datetime.now(UTC))
         for number in range(first, last + 1):
             outcome = await pipeline.handle(message(number))
             if not outcome.duplicate:

@@ -8,8 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bot.records import CaseQuery
 from bot.storage import Database
-from bot.storage.cases import CaseQuery, CaseRepository
+from bot.storage.cases import CaseRepository
 
 WRITER = Path(__file__).with_name("crash_writer.py")
 TOTAL = 600

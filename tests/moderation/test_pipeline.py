@@ -1,18 +1,17 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
+from bot.moderation.carry_out import CaseExecutor
 from bot.moderation.pipeline import ModerationPipeline
 from bot.moderation.rules import parse_rules
-from bot.records import ActionKind, Case, CaseStatus, Decision, Enforcement, MessageEvent
+from bot.records import ActionKind, CaseQuery, CaseStatus, MessageEvent
 from bot.storage import Database
-from bot.storage.cases import CaseQuery, CaseRepository
-from tests.support import StaticScorer
+from bot.storage.cases import CaseRepository
+from tests.support import FixedRules, RecordingEnforcer, StaticScorer
 
 RULES = parse_rules(
     """
@@ -35,35 +34,21 @@ escalation:
 NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
 
 
-class RecordingEnforcer:
-    """Carries nothing out; remembers what it was asked to do, and can fail like Discord does."""
-
-    def __init__(self, fail_with: Exception | None = None) -> None:
-        self.calls: list[tuple[int, tuple[str, ...], int | None]] = []
-        self.fail_with = fail_with
-
-    async def enforce(self, event: MessageEvent, decision: Decision, case: Case | None) -> Enforcement:
-        self.calls.append((event.message_id, tuple(str(a) for a in decision.actions), case.number if case else None))
-        if self.fail_with:
-            raise self.fail_with
-        return Enforcement(applied=tuple(a.kind for a in decision.actions), notified=True)
-
-
 def message(message_id: int, content: str, user: int = 7) -> MessageEvent:
     return MessageEvent(guild_id=1, channel_id=10, message_id=message_id, author_id=user, content=content,
                         created_at=NOW)
 
 
 @pytest.fixture
-async def cases(tmp_path: Path) -> AsyncIterator[CaseRepository]:
-    async with Database.open(tmp_path / "p.db") as db:
-        yield CaseRepository(db)
+def cases(db: Database) -> CaseRepository:
+    return CaseRepository(db)
 
 
 def pipeline(cases: CaseRepository, enforcer: RecordingEnforcer, scorer: StaticScorer | None = None,
              on_timeout: str = "flag") -> ModerationPipeline:
-    return ModerationPipeline(scorer=scorer or StaticScorer(), rules=lambda: RULES, store=cases, enforcer=enforcer,
-                              clock=lambda: NOW, on_timeout=on_timeout)  # type: ignore[arg-type]
+    return ModerationPipeline(scorer=scorer or StaticScorer(), rules=FixedRules(RULES), store=cases,
+                              executor=CaseExecutor(enforcer, cases), clock=lambda: NOW,
+                              on_timeout=on_timeout)  # type: ignore[arg-type]
 
 
 async def test_toxic_message_is_recorded_then_enforced(cases: CaseRepository) -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.records import RawStats
 from bot.stats.chart import render_png
 from bot.stats.report import build_report
-from bot.storage.stats import RawStats
 
 
 def test_figures_rank_actions_and_rules_and_compute_rates() -> None:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.records import Action, ActionKind, Actor, CaseDraft, ModelInfo
+from bot.records import Action, ActionKind, Actor, CaseDraft, CaseQuery, ModelInfo
 from bot.storage import Database
-from bot.storage.cases import CaseQuery, CaseRepository
+from bot.storage.cases import CaseRepository
 from bot.storage.privacy import forget, purge
 
 T0 = datetime(2026, 6, 1, tzinfo=UTC)

@@ -5,11 +5,13 @@ from pathlib import Path
 
 import pytest
 
+from bot.errors import CaseNotFound
 from bot.records import (
     Action,
     ActionKind,
     Actor,
     CaseDraft,
+    CaseQuery,
     CaseStatus,
     Decision,
     Enforcement,
@@ -19,7 +21,7 @@ from bot.records import (
     Variant,
 )
 from bot.storage import Database
-from bot.storage.cases import CaseNotFound, CaseQuery, CaseRepository
+from bot.storage.cases import CaseRepository
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
 MODEL = ModelInfo("profanity-check", "1.9.1", fallback=True, note="no checkpoint")
@@ -65,9 +67,9 @@ async def test_claimed_message_is_recorded_once(tmp_path: Path) -> None:
         cases = CaseRepository(db)
         scores = Scores({"profanity": 0.95}, MODEL)
         decision = Decision(actions=(Action(ActionKind.DELETE),), rule_id="toxic")
-        first = await cases.record_decision(event(), "h1", scores, decision, draft())
-        again = await cases.record_decision(event(), "h1", scores, decision, draft())
-        edited = await cases.record_decision(event(), "h2", scores, decision, draft())
+        first = await cases.record_decision(event(), "h1", scores, decision, draft(), T0)
+        again = await cases.record_decision(event(), "h1", scores, decision, draft(), T0)
+        edited = await cases.record_decision(event(), "h2", scores, decision, draft(), T0)
         assert first[0] and first[1] is not None
         assert again == (False, None)
         assert edited[0]

@@ -17,13 +17,16 @@ from bot.records import Action, ActionKind
 
 if TYPE_CHECKING:
     from bot.discord_adapter.client import ModBot
+    from bot.discord_adapter.services import BotServices, DiscordParts
 
 Reason = app_commands.Range[str, 0, 500]
 
 
 class ManualActionsCog(commands.Cog):
-    def __init__(self, bot: ModBot) -> None:
+    def __init__(self, bot: ModBot, services: BotServices, parts: DiscordParts) -> None:
         self.bot = bot
+        self.services = services
+        self.modlog = parts.modlog
 
     async def _act(self, interaction: discord.Interaction[Any], user: discord.User, action: Action,
                    reason: str) -> None:
@@ -35,12 +38,12 @@ class ManualActionsCog(commands.Cog):
             await reply(interaction, "modbot does not act on itself.")
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
-        result = await self.bot.manual.act(ManualRequest(
+        result = await self.services.manual.act(ManualRequest(
             interaction.guild_id, interaction.channel_id, user.id, interaction.user.id, action, reason))
         await self._report(interaction, result)
 
     async def _report(self, interaction: discord.Interaction[Any], result: ManualResult) -> None:
-        await self.bot.modlog.post_case(result.case, result.enforcement)
+        await self.modlog.post_case(result.case, result.enforcement)
         await reply(interaction, result.summary())
 
     @app_commands.command(name="warn", description="Warn a member by DM (recorded as a case)")
@@ -95,13 +98,7 @@ class ManualActionsCog(commands.Cog):
             return
         assert interaction.guild_id is not None and interaction.channel_id is not None
         await interaction.response.defer(ephemeral=True, thinking=True)
-        result = await self.bot.manual.pardon(
+        result = await self.services.manual.pardon(
             interaction.guild_id, interaction.channel_id, user.id, interaction.user.id, reason)
         await self._report(interaction, result)
 
-
-async def setup(bot: commands.Bot) -> None:
-    from bot.discord_adapter.client import ModBot
-
-    assert isinstance(bot, ModBot)
-    await bot.add_cog(ManualActionsCog(bot))

@@ -10,17 +10,20 @@ from discord.ext import commands
 
 from bot.discord_adapter.cogs.admin_common import reply, require
 from bot.discord_adapter.modlog import case_embed
-from bot.storage.cases import CaseNotFound
+from bot.errors import CaseNotFound
 
 if TYPE_CHECKING:
     from bot.discord_adapter.client import ModBot
+    from bot.discord_adapter.services import BotServices, DiscordParts
 
 
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_messages=True)
 class CaseCog(commands.GroupCog, group_name="case", group_description="Look at, reverse or annotate a case"):
-    def __init__(self, bot: ModBot) -> None:
+    def __init__(self, bot: ModBot, services: BotServices, parts: DiscordParts) -> None:
         self.bot = bot
+        self.services = services
+        self.modlog = parts.modlog
         super().__init__()
 
     @app_commands.command(name="show", description="Show a case with its notes and appeals")
@@ -30,21 +33,21 @@ class CaseCog(commands.GroupCog, group_name="case", group_description="Look at, 
             return
         assert interaction.guild_id is not None
         try:
-            case = await self.bot.app.cases.get(interaction.guild_id, number)
+            case = await self.services.cases.get(interaction.guild_id, number)
         except CaseNotFound as exc:
             await reply(interaction, f"{exc}.")
             return
         embed = case_embed(case)
         embed.add_field(name="Status", value=case.status.value + (
             f" by <@{case.reversed_by}>: {case.reverse_reason}" if case.reversed_by else ""), inline=False)
-        notes = await self.bot.app.cases.notes(case.id)
+        notes = await self.services.cases.notes(case.id)
         if notes:
             embed.add_field(
                 name="Notes",
                 value="\n".join(f"<@{note.author_id}>: {note.body}" for note in notes)[:1024],
                 inline=False,
             )
-        appeals = await self.bot.appeals.for_case(case.id)
+        appeals = await self.services.appeal_items.for_case(case.id)
         if appeals:
             embed.add_field(
                 name="Appeals",
@@ -63,12 +66,12 @@ class CaseCog(commands.GroupCog, group_name="case", group_description="Look at, 
         assert interaction.guild_id is not None
         await interaction.response.defer(ephemeral=True, thinking=True)
         try:
-            result = await self.bot.reverser.reverse(interaction.guild_id, number, interaction.user.id, reason)
+            result = await self.services.reverser.reverse(interaction.guild_id, number, interaction.user.id, reason)
         except CaseNotFound as exc:
             await reply(interaction, f"{exc}.")
             return
         if not result.already:
-            await self.bot.modlog.notice(f"<@{interaction.user.id}>: {result.summary()}")
+            await self.modlog.notice(f"<@{interaction.user.id}>: {result.summary()}")
         await reply(interaction, result.summary())
 
     @app_commands.command(name="note", description="Add a moderator's note to a case")
@@ -83,16 +86,10 @@ class CaseCog(commands.GroupCog, group_name="case", group_description="Look at, 
             return
         assert interaction.guild_id is not None
         try:
-            case = await self.bot.app.cases.get(interaction.guild_id, number)
+            case = await self.services.cases.get(interaction.guild_id, number)
         except CaseNotFound as exc:
             await reply(interaction, f"{exc}.")
             return
-        await self.bot.app.cases.add_note(case.id, interaction.user.id, text)
+        await self.services.cases.add_note(case.id, interaction.user.id, text)
         await reply(interaction, f"Note added to case #{case.number}.")
 
-
-async def setup(bot: commands.Bot) -> None:
-    from bot.discord_adapter.client import ModBot
-
-    assert isinstance(bot, ModBot)
-    await bot.add_cog(CaseCog(bot))

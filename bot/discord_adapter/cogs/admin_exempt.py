@@ -9,10 +9,11 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord_adapter.cogs.admin_common import reply, require
-from bot.storage.exemptions import ExemptKind
+from bot.records import ExemptKind
 
 if TYPE_CHECKING:
     from bot.discord_adapter.client import ModBot
+    from bot.discord_adapter.services import BotServices, DiscordParts
 
 
 def _target(role: discord.Role | None, user: discord.User | None) -> tuple[ExemptKind, int, str] | None:
@@ -27,8 +28,10 @@ def _target(role: discord.Role | None, user: discord.User | None) -> tuple[Exemp
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
 class ExemptCog(commands.GroupCog, group_name="exempt", group_description="Roles and users never moderated"):
-    def __init__(self, bot: ModBot) -> None:
+    def __init__(self, bot: ModBot, services: BotServices, parts: DiscordParts) -> None:
         self.bot = bot
+        self.services = services
+        self.modlog = parts.modlog
         super().__init__()
 
     @app_commands.command(name="add", description="Never moderate this role or user")
@@ -44,9 +47,9 @@ class ExemptCog(commands.GroupCog, group_name="exempt", group_description="Roles
             return
         assert interaction.guild_id is not None
         kind, target_id, label = target
-        added = await self.bot.exemptions.add(interaction.guild_id, kind, target_id, interaction.user.id)
+        added = await self.services.exemptions.add(interaction.guild_id, kind, target_id, interaction.user.id)
         if added:
-            await self.bot.modlog.notice(f"<@{interaction.user.id}> exempted {label} from moderation.")
+            await self.modlog.notice(f"<@{interaction.user.id}> exempted {label} from moderation.")
         await reply(interaction, f"{label} is now exempt." if added else f"{label} was already exempt.")
 
     @app_commands.command(name="remove", description="Moderate this role or user again")
@@ -62,10 +65,10 @@ class ExemptCog(commands.GroupCog, group_name="exempt", group_description="Roles
             return
         assert interaction.guild_id is not None
         kind, target_id, label = target
-        removed = await self.bot.exemptions.remove(interaction.guild_id, kind, target_id)
+        removed = await self.services.exemptions.remove(interaction.guild_id, kind, target_id)
         if removed:
-            await self.bot.modlog.notice(f"<@{interaction.user.id}> removed the exemption of {label}.")
-        file_rules = self.bot.app.rules.current
+            await self.modlog.notice(f"<@{interaction.user.id}> removed the exemption of {label}.")
+        file_rules = self.services.rules.current
         still = target_id in (file_rules.exempt_roles if kind is ExemptKind.ROLE else file_rules.exempt_users)
         text = f"{label} is no longer exempt." if removed else f"{label} had no exemption added here."
         if still:
@@ -76,8 +79,9 @@ class ExemptCog(commands.GroupCog, group_name="exempt", group_description="Roles
     async def list_(self, interaction: discord.Interaction[Any]) -> None:
         if not await require(interaction, "manage_guild"):
             return
-        snapshot = self.bot.exemptions.snapshot
-        rules = self.bot.app.rules.current
+        assert interaction.guild_id is not None
+        snapshot = self.services.exemptions.of(interaction.guild_id)
+        rules = self.services.rules.current
         lines = [
             "Added here: " + (", ".join([f"<@&{r}>" for r in sorted(snapshot.roles)]
                                         + [f"<@{u}>" for u in sorted(snapshot.users)]) or "none"),
@@ -86,9 +90,3 @@ class ExemptCog(commands.GroupCog, group_name="exempt", group_description="Roles
         ]
         await reply(interaction, "\n".join(lines))
 
-
-async def setup(bot: commands.Bot) -> None:
-    from bot.discord_adapter.client import ModBot
-
-    assert isinstance(bot, ModBot)
-    await bot.add_cog(ExemptCog(bot))

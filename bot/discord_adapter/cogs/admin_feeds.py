@@ -2,26 +2,24 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.digest.extract import ExtractionError, Extractor, decode
+from bot.digest.extract import ExtractionError
 from bot.digest.fetch import FetchError
-from bot.digest.records import Article, PostedRef
 from bot.digest.service import DuplicateArticle
 from bot.discord_adapter.cogs.admin_common import reply, require
 from bot.discord_adapter.publisher import PublishError
-from bot.storage.runtime_feeds import new_feed
+from bot.records import PostedRef, RuntimeFeed
 
 if TYPE_CHECKING:
     from bot.discord_adapter.client import ModBot
+    from bot.discord_adapter.services import BotServices, DiscordParts
 
 MAX_FILE = 2 * 1024 * 1024
-HTML_SUFFIXES = (".html", ".htm")
 Channel = discord.TextChannel | discord.ForumChannel
 
 
@@ -32,8 +30,10 @@ def _is_url(text: str) -> bool:
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
 class FeedCog(commands.GroupCog, group_name="feed", group_description="The feeds the digest posts from"):
-    def __init__(self, bot: ModBot) -> None:
+    def __init__(self, bot: ModBot, services: BotServices, parts: DiscordParts) -> None:
         self.bot = bot
+        self.services = services
+        self.modlog = parts.modlog
         super().__init__()
 
     @commands.Cog.listener()
@@ -52,15 +52,15 @@ class FeedCog(commands.GroupCog, group_name="feed", group_description="The feeds
         if not _is_url(url):
             await reply(interaction, f"{url!r} is not an http(s) URL.")
             return
-        if any(feed.url == url for feed in self.bot.app.settings.digest.feeds):
+        if any(feed.url == url for feed in self.services.settings.current.digest.feeds):
             await reply(interaction, "That feed is already configured in settings.yaml.")
             return
-        added = await self.bot.runtime_feeds.add(new_feed(url, channel.id, interaction.guild_id, interaction.user.id,
-                                                          name))
+        feed = RuntimeFeed(url, channel.id, name, interaction.guild_id, interaction.user.id, self.services.clock())
+        added = await self.services.runtime_feeds.add(feed)
         if not added:
             await reply(interaction, "That feed was already added.")
             return
-        await self.bot.modlog.notice(f"<@{interaction.user.id}> added the feed {url} → <#{channel.id}>.")
+        await self.modlog.notice(f"<@{interaction.user.id}> added the feed {url} → <#{channel.id}>.")
         started = await self.bot.start_digest()
         await reply(interaction, f"Feed added: {url} → <#{channel.id}>. The first poll marks what is there as seen; "
                                  "new articles after that are posted." + ("" if started else " (The poller is off.)"))
@@ -69,10 +69,10 @@ class FeedCog(commands.GroupCog, group_name="feed", group_description="The feeds
     async def list_(self, interaction: discord.Interaction[Any]) -> None:
         if not await require(interaction, "manage_guild"):
             return
-        configured = {feed.url for feed in self.bot.app.settings.digest.feeds}
+        configured = {feed.url for feed in self.services.settings.current.digest.feeds}
         lines = []
-        for feed in await self.bot.digest_feeds():
-            state = await self.bot.articles.feed_state(feed.url)
+        for feed in await self.services.digest.feeds():
+            state = await self.services.articles.feed_state(feed.url)
             origin = "settings.yaml" if feed.url in configured else "added here"
             status = "new" if state is None or not state.primed else (
                 f"failing ({state.failures}): {state.last_error}" if state.failures else "ok")
@@ -85,18 +85,20 @@ class FeedCog(commands.GroupCog, group_name="feed", group_description="The feeds
         if not await require(interaction, "manage_guild"):
             return
         url = url.strip()
-        if any(feed.url == url for feed in self.bot.app.settings.digest.feeds):
+        if any(feed.url == url for feed in self.services.settings.current.digest.feeds):
             await reply(interaction, "That feed is configured in settings.yaml: remove it there.")
             return
-        removed = await self.bot.runtime_feeds.remove(url)
+        removed = await self.services.runtime_feeds.remove(url)
         if removed:
-            await self.bot.modlog.notice(f"<@{interaction.user.id}> removed the feed {url}.")
+            await self.modlog.notice(f"<@{interaction.user.id}> removed the feed {url}.")
         await reply(interaction, "Feed removed." if removed else "No feed with that URL was added here.")
 
 
 class ArticleCog(commands.Cog):
-    def __init__(self, bot: ModBot) -> None:
+    def __init__(self, bot: ModBot, services: BotServices, parts: DiscordParts) -> None:
         self.bot = bot
+        self.services = services
+        self.modlog = parts.modlog
 
     article = app_commands.Group(
         name="article", description="Post single articles", guild_only=True,
@@ -116,41 +118,17 @@ class ArticleCog(commands.Cog):
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         try:
-            article = await (self._from_url(url) if url is not None else self._from_file(file))
-            service = await self.bot.digest_service()
-            ref = await service.post_article(article, channel.id)
+            if url is not None:
+                article = await self.services.sources.from_url(url)
+            else:
+                assert file is not None
+                if file.size > MAX_FILE:
+                    raise ValueError(f"{file.filename} is larger than {MAX_FILE // 1024} KB")
+                article = await self.services.sources.from_upload(file.filename, await file.read(), file.content_type)
+            ref = await self.services.digest.post_article(article, channel.id)
         except (ExtractionError, FetchError, DuplicateArticle, PublishError, ValueError) as exc:
             await reply(interaction, f"Not posted: {exc}")
             return
         assert isinstance(ref, PostedRef)
         where = f"<#{ref.thread_id}>" if ref.thread_id else f"<#{ref.channel_id}>"
         await reply(interaction, f"Posted “{article.title}” in <#{ref.channel_id}>; discussion: {where}.")
-
-    async def _from_url(self, url: str) -> Article:
-        if not _is_url(url):
-            raise ValueError(f"{url!r} is not an http(s) URL")
-        page = await self.bot.fetcher.fetch(url)
-        return await asyncio.get_running_loop().run_in_executor(
-            None, Extractor().from_bytes, page.body, page.url, page.content_type
-        )
-
-    async def _from_file(self, file: discord.Attachment | None) -> Article:
-        assert file is not None
-        if file.size > MAX_FILE:
-            raise ValueError(f"{file.filename} is larger than {MAX_FILE // 1024} KB")
-        body = await file.read()
-        text = decode(body, file.content_type)
-        extractor = Extractor()
-        if file.filename.lower().endswith(HTML_SUFFIXES):
-            return await asyncio.get_running_loop().run_in_executor(
-                None, lambda: extractor.from_html(text, source=file.filename).article)
-        return await asyncio.get_running_loop().run_in_executor(
-            None, lambda: extractor.from_text(text, source=file.filename))
-
-
-async def setup(bot: commands.Bot) -> None:
-    from bot.discord_adapter.client import ModBot
-
-    assert isinstance(bot, ModBot)
-    await bot.add_cog(FeedCog(bot))
-    await bot.add_cog(ArticleCog(bot))

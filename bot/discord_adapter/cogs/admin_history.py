@@ -10,11 +10,10 @@ from discord.ext import commands
 
 from bot.discord_adapter.cogs.admin_common import reply, require
 from bot.records import Case
-from bot.storage.cases import CaseQuery
-from bot.storage.strikes import StrikeLedger
 
 if TYPE_CHECKING:
     from bot.discord_adapter.client import ModBot
+    from bot.discord_adapter.services import BotServices, DiscordParts
 
 PAGE_SIZE = 10
 
@@ -27,8 +26,10 @@ def case_line(case: Case) -> str:
 
 
 class HistoryCog(commands.Cog):
-    def __init__(self, bot: ModBot) -> None:
+    def __init__(self, bot: ModBot, services: BotServices, parts: DiscordParts) -> None:
         self.bot = bot
+        self.services = services
+        self.modlog = parts.modlog
 
     @app_commands.command(name="history", description="A member's cases, strikes, reviews and appeals")
     @app_commands.describe(user="The member", page="Page of cases (ten a page, newest first)")
@@ -41,33 +42,21 @@ class HistoryCog(commands.Cog):
             return
         guild_id = interaction.guild_id
         assert guild_id is not None
-        cases = await self.bot.app.cases.find(CaseQuery(guild_id=guild_id, user_id=user.id, limit=100_000))
-        cases.reverse()
-        pages = max(1, -(-len(cases) // PAGE_SIZE))
+        history = await self.services.history.of(guild_id, user.id)
+        pages = history.pages(PAGE_SIZE)
         if page > pages:
             await reply(interaction, f"There are only {pages} page(s) of history for <@{user.id}>.")
             return
-        strikes = await StrikeLedger(self.bot.app.db).active(guild_id, user.id)
-        reviews = await self.bot.reviews.find(guild_id=guild_id, user_id=user.id)
-        appeals = await self.bot.appeals.for_user(user.id)
-        outcomes: dict[str, int] = {}
-        for item in reviews:
-            outcomes[item.status.value] = outcomes.get(item.status.value, 0) + 1
         lines = [
-            f"**History of <@{user.id}>** ({user.id}): {len(cases)} case(s), {strikes} active strike(s)",
-            "Reviews: " + (", ".join(f"{status} {n}" for status, n in sorted(outcomes.items())) or "none"),
-            "Appeals: " + (", ".join(f"#{a.id} {a.status.value}" for a in appeals) or "none"),
+            f"**History of <@{user.id}>** ({user.id}): {len(history.cases)} case(s), {history.strikes} active "
+            "strike(s)",
+            "Reviews: " + (", ".join(f"{status} {n}" for status, n in history.review_outcomes) or "none"),
+            "Appeals: " + (", ".join(f"#{a.id} {a.status.value}" for a in history.appeals) or "none"),
         ]
-        shown = cases[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
+        shown = history.page(page, PAGE_SIZE)
         lines.extend(case_line(case) for case in shown)
         if not shown:
             lines.append("No cases.")
         lines.append(f"Page {page}/{pages}")
         await reply(interaction, "\n".join(lines))
 
-
-async def setup(bot: commands.Bot) -> None:
-    from bot.discord_adapter.client import ModBot
-
-    assert isinstance(bot, ModBot)
-    await bot.add_cog(HistoryCog(bot))

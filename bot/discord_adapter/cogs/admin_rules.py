@@ -10,10 +10,11 @@ from discord.ext import commands
 
 from bot.discord_adapter.cogs.admin_common import reply, require
 from bot.moderation.rules.model import RegexCondition, Rule, ScoreCondition, WordCondition
-from bot.records import Decision, MessageEvent, NormalizedText, Scores
+from bot.records import Decision, NormalizedText, Scores
 
 if TYPE_CHECKING:
     from bot.discord_adapter.client import ModBot
+    from bot.discord_adapter.services import BotServices, DiscordParts
 
 Text = app_commands.Range[str, 1, 2000]
 
@@ -58,16 +59,19 @@ def judgement(text: NormalizedText, scores: Scores, decision: Decision) -> str:
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_messages=True)
 class RulesCog(commands.GroupCog, group_name="rules", group_description="The moderation rules in force"):
-    def __init__(self, bot: ModBot) -> None:
+    def __init__(self, bot: ModBot, services: BotServices, parts: DiscordParts) -> None:
         self.bot = bot
+        self.services = services
+        self.modlog = parts.modlog
         super().__init__()
 
     @app_commands.command(name="show", description="List the rules in force")
     async def show(self, interaction: discord.Interaction[Any]) -> None:
         if not await require(interaction, "manage_messages"):
             return
-        rules = self.bot.exemptions.rules()
-        lines = [f"**Rules from {self.bot.app.rules.path.name}** ({len(rules.rules)} rules)"]
+        assert interaction.guild_id is not None
+        rules = self.services.exemptions.for_guild(interaction.guild_id)
+        lines = [f"**Rules from {self.services.rules.path.name}** ({len(rules.rules)} rules)"]
         lines.extend(describe_rule(rule) for rule in rules.rules)
         if rules.escalation:
             lines.append("Escalation: " + "; ".join(
@@ -80,10 +84,10 @@ class RulesCog(commands.GroupCog, group_name="rules", group_description="The mod
     async def reload(self, interaction: discord.Interaction[Any]) -> None:
         if not await require(interaction, "manage_guild"):
             return
-        result = self.bot.app.rules.reload()
+        result = self.services.rules.reload()
         if result.ok:
             text = f"Rules reloaded: {len(result.rules.rules)} rules in force."
-            await self.bot.modlog.notice(f"<@{interaction.user.id}> reloaded the rules: {text}")
+            await self.modlog.notice(f"<@{interaction.user.id}> reloaded the rules: {text}")
         else:
             text = (f"The rules file has {len(result.problems)} problem(s); the previous rules "
                     f"({len(result.rules.rules)}) stay in force:\n" + "\n".join(f"- {p}" for p in result.problems))
@@ -94,30 +98,25 @@ class RulesCog(commands.GroupCog, group_name="rules", group_description="The mod
     async def test(self, interaction: discord.Interaction[Any], text: Text) -> None:
         if not await require(interaction, "manage_messages"):
             return
-        await judge_and_reply(self.bot, interaction, text)
+        await judge_and_reply(self.services, interaction, text)
 
 
-async def judge_and_reply(bot: ModBot, interaction: discord.Interaction[Any], text: str) -> None:
+async def judge_and_reply(services: BotServices, interaction: discord.Interaction[Any], text: str) -> None:
     assert interaction.guild_id is not None and interaction.channel_id is not None
     await interaction.response.defer(ephemeral=True, thinking=True)
     channel = interaction.channel
     parent = channel.parent_id if isinstance(channel, discord.Thread) else None
-    event = MessageEvent(
-        guild_id=interaction.guild_id,
-        channel_id=interaction.channel_id,
-        message_id=0,
-        author_id=0,  # nobody: the test should not read anyone's strikes or exemptions
-        content=text,
-        created_at=bot.app.clock(),
-        parent_channel_id=parent,
+    normalized, scores, decision = await services.pipeline.trial(
+        text, guild_id=interaction.guild_id, channel_id=interaction.channel_id, parent_channel_id=parent
     )
-    normalized, scores, decision = await bot.pipeline.judge(event)
     await reply(interaction, judgement(normalized, scores, decision))
 
 
 class ScoreCog(commands.Cog):
-    def __init__(self, bot: ModBot) -> None:
+    def __init__(self, bot: ModBot, services: BotServices, parts: DiscordParts) -> None:
         self.bot = bot
+        self.services = services
+        self.modlog = parts.modlog
 
     @app_commands.command(name="score", description="Per-label scores, the model and the decision for a text")
     @app_commands.describe(text="The text to score")
@@ -126,12 +125,5 @@ class ScoreCog(commands.Cog):
     async def score(self, interaction: discord.Interaction[Any], text: Text) -> None:
         if not await require(interaction, "manage_messages"):
             return
-        await judge_and_reply(self.bot, interaction, text)
+        await judge_and_reply(self.services, interaction, text)
 
-
-async def setup(bot: commands.Bot) -> None:
-    from bot.discord_adapter.client import ModBot
-
-    assert isinstance(bot, ModBot)
-    await bot.add_cog(RulesCog(bot))
-    await bot.add_cog(ScoreCog(bot))

@@ -17,11 +17,14 @@ from bot.stats.report import collect_report
 
 if TYPE_CHECKING:
     from bot.discord_adapter.client import ModBot
+    from bot.discord_adapter.services import BotServices, DiscordParts
 
 
 class StatsCog(commands.Cog):
-    def __init__(self, bot: ModBot) -> None:
+    def __init__(self, bot: ModBot, services: BotServices, parts: DiscordParts) -> None:
         self.bot = bot
+        self.services = services
+        self.modlog = parts.modlog
 
     @app_commands.command(name="stats", description="Moderation figures and a chart for a period")
     @app_commands.describe(period="How far back: 24h, 7d, 30d", article="An article id: only its discussion")
@@ -44,7 +47,7 @@ class StatsCog(commands.Cog):
         channel_id: int | None = None
         title: str | None = None
         if article is not None:
-            stored = await self.bot.articles.get(article)
+            stored = await self.services.articles.get(article)
             if stored is None or stored.posted is None:
                 await reply(interaction, f"Article {article} was never posted here.")
                 return
@@ -52,14 +55,8 @@ class StatsCog(commands.Cog):
             title = stored.title
         await interaction.response.defer(ephemeral=True, thinking=True)
         report = await collect_report(
-            self.bot.stats, interaction.guild_id, self.bot.app.clock(), length, channel_id, title
+            self.services.stats, interaction.guild_id, self.services.clock(), length, channel_id, title
         )
         png = await asyncio.get_running_loop().run_in_executor(None, render_png, report)
         await reply(interaction, "\n".join(report.lines()), file=discord.File(io.BytesIO(png), "stats.png"))
 
-
-async def setup(bot: commands.Bot) -> None:
-    from bot.discord_adapter.client import ModBot
-
-    assert isinstance(bot, ModBot)
-    await bot.add_cog(StatsCog(bot))

@@ -33,18 +33,21 @@ class ModerationCog(commands.Cog):
 
     async def _resume(self) -> None:
         """Cases recorded before a crash whose actions never ran are carried out now."""
-        resumed = await self.bot.pipeline.resume_unenforced()
+        resumed = await self.bot.services.pipeline.resume_unenforced()
         if resumed:
             numbers = ", ".join(f"#{case.number}" for case in resumed)
-            await self.bot.modlog.notice(f"Carried out {len(resumed)} case(s) interrupted by a restart: {numbers}")
+            await self.bot.parts.modlog.notice(
+                f"Carried out {len(resumed)} case(s) interrupted by a restart: {numbers}"
+            )
 
     async def _catch_up(self) -> None:
         report = await catch_up(
-            self.bot, self.bot.judge, self.bot.app.messages.cursor, limit=self.bot.app.settings.discord.catchup_limit
+            self.bot, self.bot.judge, self.bot.services.cursor,
+            limit=self.bot.services.settings.current.discord.catchup_limit,
         )
         self.bot.last_catch_up = report
         if report.judged or report.errors:
-            await self.bot.modlog.notice(
+            await self.bot.parts.modlog.notice(
                 f"Catch-up: {report.judged} message(s) posted while offline were judged"
                 + (f"; failed: {', '.join(report.errors)}" if report.errors else "")
             )

@@ -57,6 +57,15 @@ class RulesHolder:
     def current(self) -> RuleSet:
         return self._rules
 
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """Problems that do not stop the rules from loading (said at start-up and in the mod log)."""
+        return ()
+
+    def for_guild(self, guild_id: int) -> RuleSet:
+        """The rules file alone (no runtime exemptions): for the CLI and dry runs."""
+        return self._rules
+
     def reload(self) -> ReloadResult:
         try:
             fresh = load_rules(self.path, self.known_labels)

@@ -41,4 +41,4 @@ def load_scenario(text: str | None = None) -> Scenario:
 
 
 def _bundled() -> str:
-    return (resources.files("bot.demo") / "thread.yaml").read_text(encoding="utf-8")
+    return (resources.files("bot.discord_adapter.demo") / "thread.yaml").read_text(encoding="utf-8")

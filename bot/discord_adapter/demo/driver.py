@@ -13,16 +13,14 @@ from dataclasses import dataclass
 import discord
 import simcord
 
-from bot.app import App
-from bot.demo.direct_scorer import DirectScorer
-from bot.demo.scenario import Scenario, load_scenario
-from bot.demo.transcript import describe_outcome
+from bot.app import App, build_bot
 from bot.discord_adapter.client import ModBot
+from bot.discord_adapter.demo.scenario import Scenario, load_scenario
+from bot.discord_adapter.demo.transcript import describe_outcome
 from bot.protocols import Scorer
-from bot.records import ModerationOutcome
-from bot.settings import DiscordSettings, Settings
-from bot.storage.cases import CaseQuery
-from bot.storage.reviews import ReviewStatus
+from bot.records import CaseQuery, ModerationOutcome, ReviewStatus
+from bot.scoring.direct import DirectScorer
+from bot.settings import Settings
 
 Echo = Callable[[str], None]
 
@@ -68,7 +66,7 @@ async def run_demo(
 
 async def _in_simcord(app: App, story: Scenario, echo: Echo) -> DemoReport:
     outcomes = _Outcomes([])
-    bot = ModBot(app, hook=outcomes.hook)
+    bot = build_bot(app, hook=outcomes.hook, run_digest=False)
     env = simcord.Env(bot)
     await env.start()
     try:
@@ -87,7 +85,7 @@ async def _play(
     if model.fallback:
         echo("  -> detoxify could not load, so the FALLBACK scorer judged every message below.")
     echo(f"Rules:         {app.rules.path} ({len(app.rules.current.rules)} rules)")
-    echo(f"Database:      {app.settings.database}")
+    echo(f"Database:      {app.settings.current.database}")
     echo("")
 
     guild = env.create_guild("Riverside Ledger")
@@ -100,19 +98,14 @@ async def _play(
         handle: guild.add_member(env.create_user(handle, global_name=name))
         for handle, name in story.people.items()
     }
-    app.settings = app.settings.model_copy(
-        update={
-            "discord": DiscordSettings(
-                guild_ids=(guild.id,),
-                moderated_channel_ids=(news.id,),
-                mod_log_channel_id=mod_log.id,
-                review_channel_id=review.id,
-                appeal_hint=app.settings.discord.appeal_hint,
-                catchup_limit=app.settings.discord.catchup_limit,
-                review_timeout=app.settings.discord.review_timeout,
-            )
-        }
-    )
+    # What config/settings.yaml says in production; here the ids exist only once SimCord made them.
+    current = app.settings.current
+    app.settings.replace(current.model_copy(update={"discord": current.discord.model_copy(update={
+        "guild_ids": (guild.id,),
+        "moderated_channel_ids": (news.id,),
+        "mod_log_channel_id": mod_log.id,
+        "review_channel_id": review.id,
+    })}))
     await bot.announce_model()
 
     channel = bot.get_channel(news.id)
@@ -145,7 +138,7 @@ async def _play(
             for outcome in outcomes.drain():
                 echo(describe_outcome(outcome))
 
-    open_items = await bot.reviews.find(guild_id=guild.id, status=ReviewStatus.OPEN)
+    open_items = await app.storage.reviews.find(guild_id=guild.id, status=ReviewStatus.OPEN)
     if open_items:
         echo("")
         echo(f"Review queue: {len(open_items)} flagged message(s); {moderator.user.global_name} decides:")
@@ -161,8 +154,8 @@ async def _play(
             echo(f"      -> {result.response.content}")
 
     cases = await app.cases.find(CaseQuery(guild_id=guild.id))
-    judged = await app.messages.count(guild.id)
-    reviews = await bot.reviews.find(guild_id=guild.id)
+    judged = await app.storage.messages.count(guild.id)
+    reviews = await app.storage.reviews.find(guild_id=guild.id)
     log_posts = len(mod_log.history())
     errors = tuple(f"{type(exc).__name__}: {exc}" for exc in env.errors)
     echo("")
@@ -171,6 +164,6 @@ async def _play(
     echo(f"Scored by: {model.describe()}")
     if errors:
         echo("The bot raised errors: " + "; ".join(errors))
-    echo(f"See the cases: modbot --db {app.settings.database} cases")
+    echo(f"See the cases: modbot --db {app.settings.current.database} cases")
     return DemoReport(len(story.replies), judged, len(cases), len(reviews), log_posts, model.describe(),
                       model.fallback, errors)

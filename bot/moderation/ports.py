@@ -1,0 +1,56 @@
+"""What the moderation services need from storage and from the platform. Storage and the Discord adapter
+implement these; `bot/app.py` passes the implementations in."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from bot.moderation.rules import RuleSet
+from bot.records import Case, CaseDraft, CaseNote, CaseQuery, Enforcement, ReviewDraft, ReviewItem, ReviewStatus
+
+
+class RulesForGuild(Protocol):
+    """The rules in force in one server: the rules file, plus that server's runtime exemptions."""
+
+    def for_guild(self, guild_id: int) -> RuleSet: ...
+
+
+class EnforcementLog(Protocol):
+    async def record_enforcement(self, case_id: int, enforcement: Enforcement) -> Case: ...
+
+
+class CaseWriter(EnforcementLog, Protocol):
+    async def record_case(self, draft: CaseDraft) -> Case: ...
+
+    async def get_by_id(self, case_id: int) -> Case: ...
+
+
+class StrikeClearer(Protocol):
+    async def clear(self, guild_id: int, user_id: int) -> int: ...
+
+
+class ReviewStore(Protocol):
+    async def open(self, draft: ReviewDraft, at: datetime | None = None) -> ReviewItem: ...
+
+    async def get(self, item_id: int) -> ReviewItem: ...
+
+    async def decide(
+        self, item_id: int, status: ReviewStatus, reviewer_id: int, at: datetime | None = None
+    ) -> ReviewItem: ...
+
+    async def set_review_message(self, item_id: int, review_message_id: int) -> ReviewItem: ...
+
+
+class CaseBook(Protocol):
+    """The case log as moderators read and annotate it."""
+
+    async def get(self, guild_id: int, number: int) -> Case: ...
+
+    async def get_by_id(self, case_id: int) -> Case: ...
+
+    async def find(self, query: CaseQuery) -> list[Case]: ...
+
+    async def notes(self, case_id: int) -> list[CaseNote]: ...
+
+    async def add_note(self, case_id: int, author_id: int, body: str, at: datetime | None = None) -> CaseNote: ...
