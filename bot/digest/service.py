@@ -209,7 +209,7 @@ class DigestService:
                     url=entry.link,
                 )
             except (FetchError, ExtractionError) as exc:
-                log.info("digest.extract item=%r falls back to the feed description: %s", entry.link, exc)
+                log.warning("digest.extract item=%r: posting the feed's description instead: %s", entry.link, exc)
         paragraphs = tuple(p for p in entry.description.split("\n") if p.strip()) or (entry.title,)
         return Article(title=entry.title, paragraphs=paragraphs, url=entry.link, source=source,
                        author=entry.author, published=entry.published, image=entry.image)
