@@ -110,6 +110,13 @@ def readable(raw: bytes, name: str) -> bytes:
     return data
 
 
+def suffix_of(name: str) -> str:
+    """The suffix that says what a file holds: `.html` for `page.html` and for `page.html.gz`."""
+    path = Path(name)
+    suffix = path.suffix.lower()
+    return Path(path.stem).suffix.lower() if suffix in GZIP_SUFFIXES else suffix
+
+
 def _looks_like_html(text: str) -> bool:
     return re.search(r"<html|<body|<p\b", text[:4096], re.IGNORECASE) is not None
 
@@ -186,10 +193,7 @@ class Extractor:
             raise ExtractionError(f"{path}: no such file (give a path, an http(s) URL, or - for stdin)") from exc
         except OSError as exc:
             raise ExtractionError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-        suffix = path.suffix.lower()
-        if suffix in GZIP_SUFFIXES:
-            suffix = Path(path.stem).suffix.lower()
-        return self.from_data(raw, str(path), suffix=suffix, source=path.name)
+        return self.from_data(raw, str(path), suffix=suffix_of(path.name), source=path.name)
 
     def from_data(
         self, raw: bytes, name: str, *, suffix: str = "", content_type: str | None = None, source: str | None = None
