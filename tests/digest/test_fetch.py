@@ -116,5 +116,5 @@ async def test_a_small_gzip_response_that_inflates_past_the_cap_is_refused() -> 
 def test_the_fetcher_takes_its_cap_from_the_settings() -> None:
     settings = DigestSettings(max_page_bytes=2 * 1024 * 1024, fetch_timeout_s=3)
     fetcher = HttpFetcher.from_settings(settings)
-    assert fetcher._max_bytes == 2 * 1024 * 1024  # noqa: SLF001 - the one place this is checked
+    assert fetcher._max_bytes == 2 * 1024 * 1024
     assert format_size(DigestSettings().max_page_bytes) == "8 MB"
