@@ -27,11 +27,6 @@ def is_url(source: str) -> bool:
     return source.lower().startswith(("http://", "https://"))
 
 
-def _one_line(exc: FetchError | ExtractionError) -> FetchError | ExtractionError:
-    text = " ".join(str(exc).split())
-    return exc if text == str(exc) else type(exc)(text)
-
-
 class ArticleSources:
     def __init__(self, fetcher: Fetcher, extractor: Extractor | None = None) -> None:
         self._fetcher = fetcher
@@ -49,7 +44,10 @@ class ArticleSources:
                 raise ExtractionError(f"{source}: only http(s) URLs can be fetched (give a local file as a path)")
             return await self.from_path(Path(source))
         except (FetchError, ExtractionError) as exc:
-            raise _one_line(exc) from exc
+            text = " ".join(str(exc).split())
+            if text == str(exc):
+                raise
+            raise type(exc)(text) from exc
 
     async def from_url(self, url: str) -> Article:
         page = await self._fetcher.fetch(url)

@@ -14,7 +14,7 @@ import pytest
 
 from bot.digest.extract import ExtractionError, Extractor
 from bot.digest.fetch import FetchError, HttpFetcher
-from bot.digest.records import Article
+from bot.digest.records import Article, FetchResult
 from bot.digest.sources import ArticleSources
 from tests.digest.conftest import LocalSite, PagesSite
 from tests.digest.samples import FIXTURES, shared_pages
@@ -118,3 +118,16 @@ async def test_every_failure_is_one_line_naming_the_source(site: LocalSite, tmp_
         assert "\n" not in message
     with pytest.raises(ExtractionError, match=r"^stdin: binary data"):
         await sources.load("-", stdin=_stdin(random.Random(9).randbytes(3000)))
+
+
+class MultiLineFetcher:
+    """A Fetcher whose error spans lines (as some library messages do): the source joins it into one."""
+
+    async def fetch(self, url: str, *, etag: str | None = None, last_modified: str | None = None) -> FetchResult:
+        raise FetchError(f"{url}: refused\n  by the proxy\n")
+
+
+async def test_a_multi_line_error_becomes_one_line() -> None:
+    with pytest.raises(FetchError) as caught:
+        await ArticleSources(MultiLineFetcher()).load("https://news.example/a")
+    assert str(caught.value) == "https://news.example/a: refused by the proxy"
