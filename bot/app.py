@@ -17,6 +17,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pydantic import ValidationError
+
 from bot.digest.fetch import Fetcher, HttpFetcher
 from bot.digest.ports import FeedSource, ProblemReporter
 from bot.digest.publish import Publisher
@@ -136,18 +138,21 @@ def digest_service(
 
 
 def http_fetcher(settings: Settings) -> HttpFetcher:
-    return HttpFetcher(settings.digest.user_agent, settings.digest.fetch_timeout_s)
+    return HttpFetcher.from_settings(settings.digest)
 
 
 def merged_feeds(configured: tuple[FeedSettings, ...], runtime: list[RuntimeFeed]) -> tuple[FeedSettings, ...]:
     """settings.digest.feeds first; feeds added with /feed add after them (a URL listed in both: settings win)."""
     urls = {feed.url for feed in configured}
-    extra = tuple(
-        FeedSettings(url=feed.url, channel_id=feed.channel_id, name=feed.name)
-        for feed in runtime
-        if feed.url not in urls
-    )
-    return configured + extra
+    extra: list[FeedSettings] = []
+    for feed in runtime:
+        if feed.url in urls:
+            continue
+        try:
+            extra.append(FeedSettings(url=feed.url, channel_id=feed.channel_id, name=feed.name))
+        except ValidationError as exc:  # stored before URLs were checked: skipped, said once per round
+            log.warning("runtime feed %s skipped: %s", feed.url, exc.errors()[0]["msg"])
+    return configured + tuple(extra)
 
 
 @dataclass(frozen=True, slots=True)

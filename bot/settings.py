@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
@@ -55,12 +56,34 @@ class DiscordSettings(_Section):
         return value
 
 
+def check_feed_url(value: str) -> str:
+    """The URL, stripped, when it is an http(s) URL with a host; else ValueError saying what to write."""
+    url = value.strip()
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+    except ValueError as exc:
+        raise ValueError(f"{url!r} is not a valid URL ({exc})") from exc
+    if parts.scheme.lower() not in ("http", "https"):
+        hint = " (a local file cannot be polled: serve it over http)" if parts.scheme in ("", "file") else ""
+        raise ValueError(f"{url!r} is not an http(s) URL; write it like https://example.com/feed.xml{hint}")
+    if not host:
+        raise ValueError(f"{url!r} has no host; write it like https://example.com/feed.xml")
+    return url
+
+
 class FeedSettings(_Section):
     url: str
     channel_id: int
     name: str | None = None
     daily_cap: int = Field(default=10, ge=0)
     summary_sentences: int = Field(default=3, ge=1, le=10)
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        return check_feed_url(value)
 
 
 class DigestSettings(_Section):
@@ -70,6 +93,7 @@ class DigestSettings(_Section):
     user_agent: str = "modbot/0.1 (+https://github.com/modbot)"
     fetch_articles: bool = True  # fetch each item's page for the full text; else use the feed's description
     fetch_timeout_s: float = Field(default=20.0, gt=0, le=300)
+    max_page_bytes: int = Field(default=8 * 1024 * 1024, ge=64 * 1024, le=256 * 1024 * 1024)  # per page or feed
     discussion_rules: str = (
         "**Discussion rules** - Talk about the article, not each other. No insults, threats, slurs or "
         "harassment. Replies here are moderated automatically; moderators review what the bot flags."

@@ -20,6 +20,7 @@ class CliContext:
     config_dir: Path
     db_override: Path | None
     environ: Mapping[str, str]
+    verbose: bool = False
     _settings: Settings | None = field(default=None, repr=False)
 
     @property

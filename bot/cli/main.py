@@ -43,7 +43,7 @@ def cli(ctx: click.Context, config_dir: Path, db_path: Path | None, verbose: boo
         level=logging.DEBUG if verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
-    ctx.obj = CliContext(config_dir=config_dir, db_override=db_path, environ=build_environ())
+    ctx.obj = CliContext(config_dir=config_dir, db_override=db_path, environ=build_environ(), verbose=verbose)
 
 
 def _register() -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
+from pathlib import Path
 
 import click
 
@@ -22,16 +24,42 @@ async def _run_live(settings: Settings, token: str) -> None:
             await bot.start(token)
 
 
+def demo_state_dir(environ: Mapping[str, str]) -> Path:
+    """Where the demo keeps its own database and log: $XDG_STATE_HOME/modbot, else ~/.local/state/modbot."""
+    base = environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "modbot"
+
+
+def _fresh(database: Path) -> None:
+    """The demo's own database starts empty at every run (it is nobody else's)."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{database}{suffix}").unlink(missing_ok=True)
+
+
 def _demo(ctx: CliContext) -> None:
-    # discord.py's start-up chatter (voice libraries, SimCord's intent probe) is noise in a transcript.
-    logging.getLogger("discord").setLevel(logging.ERROR)
+    settings = ctx.settings
+    state = demo_state_dir(ctx.environ)
+    if ctx.db_override is None:  # its own fresh database; with --db, runs add to that one (new ids each run)
+        database = state / "demo.db"
+        _fresh(database)
+        settings = settings.model_copy(update={"database": database})
+    if not ctx.verbose:  # the transcript is for people: log lines go to a file
+        state.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(state / "demo.log", mode="w", encoding="utf-8")
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        root = logging.getLogger()
+        root.handlers = [handler]
+        root.setLevel(logging.INFO)
     from bot.discord_adapter.demo.driver import run_demo
 
-    settings = ctx.settings
+    # discord.py's start-up chatter (voice libraries, SimCord's intent probe) is noise even in the log.
+    logging.getLogger("discord").setLevel(logging.ERROR)
     try:
         report = asyncio.run(run_demo(settings, click.echo))
     except (OSError, ValueError) as exc:
         raise click.ClickException(f"demo failed: {exc}") from exc
+    if not ctx.verbose:
+        click.echo(f"Log: {state / 'demo.log'}")
     if report.bot_errors:
         raise SystemExit(1)
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import codecs
+import gzip
+import io
 import re
+import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,6 +19,23 @@ from bot.digest.records import Article, CleanText
 
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".text"})
 HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
+GZIP_SUFFIXES = frozenset({".gz", ".gzip"})
+MAX_INPUT_BYTES = 32 * 1024 * 1024  # a file, or a decompressed .gz
+GZIP_MAGIC = b"\x1f\x8b"
+_MAGIC = (
+    (GZIP_MAGIC, "gzip data inside gzip data"),
+    (b"%PDF-", "a PDF document"),
+    (b"\x89PNG\r\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"),
+    (b"PK\x03\x04", "a ZIP archive (or a .docx, .odt or .epub document)"),
+    (b"\xfd7zXZ\x00", "xz-compressed data (decompress it first)"),
+    (b"\x28\xb5\x2f\xfd", "zstd-compressed data (decompress it first)"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+)
+_SAMPLE_BYTES = 64 * 1024
+_TEXT_BYTES = bytes([9, 10, 11, 12, 13, 27, *range(32, 256)])  # what text may hold; the other C0 bytes are binary
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,13 +63,62 @@ def decode(body: bytes, content_type: str | None = None) -> str:
     if content_type:
         match = re.search(r"charset=([\w-]+)", content_type, re.IGNORECASE)
         charset = match.group(1) if match else None
-    for encoding in (charset, "utf-8", "cp1252"):
+    bom = "utf-16" if body.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else None
+    for encoding in (bom, charset, "utf-8-sig", "cp1252"):
         if encoding:
             try:
                 return body.decode(encoding)
             except (LookupError, UnicodeDecodeError):
                 continue
     return body.decode("utf-8", errors="replace")
+
+
+def gunzip(data: bytes, name: str, limit: int = MAX_INPUT_BYTES) -> bytes:
+    """The content of gzip `data` (all members), at most `limit` bytes; ExtractionError when damaged or larger."""
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(data)) as stream:
+            content = stream.read(limit + 1)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise ExtractionError(f"{name}: damaged gzip data ({exc or type(exc).__name__})") from exc
+    if len(content) > limit:
+        raise ExtractionError(f"{name}: larger than {limit // (1024 * 1024)} MB once decompressed")
+    return content
+
+
+def binary_kind(data: bytes) -> str | None:
+    """What binary `data` is ("a PDF document", "binary data"), or None when it reads as text."""
+    for magic, kind in _MAGIC:
+        if data.startswith(magic):
+            return kind
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return None
+    sample = data[:_SAMPLE_BYTES]
+    if b"\0" in sample:
+        return "binary data"
+    controls = len(sample.translate(None, _TEXT_BYTES))
+    return "binary data" if controls > len(sample) // 100 else None
+
+
+def readable(raw: bytes, name: str) -> bytes:
+    """`raw` as text bytes: gzip is decompressed (so `page.html.gz` reads like `page.html`); binary content
+    (NUL or many control bytes, a PDF, an image, an archive) raises ExtractionError naming `name`."""
+    data = gunzip(raw, name) if raw.startswith(GZIP_MAGIC) else raw
+    kind = binary_kind(data)
+    if kind is not None:
+        raise ExtractionError(f"{name}: {kind}, not text or HTML (give an article page, or a .txt, .md or .html "
+                              "file; .gz files are decompressed)")
+    return data
+
+
+def suffix_of(name: str) -> str:
+    """The suffix that says what a file holds: `.html` for `page.html` and for `page.html.gz`."""
+    path = Path(name)
+    suffix = path.suffix.lower()
+    return Path(path.stem).suffix.lower() if suffix in GZIP_SUFFIXES else suffix
+
+
+def _looks_like_html(text: str) -> bool:
+    return re.search(r"<html|<body|<p\b", text[:4096], re.IGNORECASE) is not None
 
 
 class Extractor:
@@ -109,19 +179,38 @@ class Extractor:
         )
 
     def from_file(self, path: Path) -> Article:
-        suffix = path.suffix.lower()
+        """A .txt/.md/.html file (or one of those gzip-compressed, like `page.html.gz`); other names are read as
+        HTML when they look like it, else as text. Directories, binary files and unreadable files raise
+        ExtractionError with a one-line message."""
         try:
+            if path.is_dir():
+                raise ExtractionError(f"{path} is a directory (give a file, an http(s) URL, or - for stdin)")
+            size = path.stat().st_size
+            if size > MAX_INPUT_BYTES:
+                raise ExtractionError(f"{path}: larger than {MAX_INPUT_BYTES // (1024 * 1024)} MB")
             raw = path.read_bytes()
+        except FileNotFoundError as exc:
+            raise ExtractionError(f"{path}: no such file (give a path, an http(s) URL, or - for stdin)") from exc
         except OSError as exc:
             raise ExtractionError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-        text = decode(raw)
-        if suffix in HTML_SUFFIXES or (suffix not in TEXT_SUFFIXES and re.search(r"<html|<body|<p\b", text[:4096],
-                                                                               re.IGNORECASE)):
-            return self.from_html(text, source=path.name).article
-        return self.from_text(text, source=path.name)
+        return self.from_data(raw, str(path), suffix=suffix_of(path.name), source=path.name)
+
+    def from_data(
+        self, raw: bytes, name: str, *, suffix: str = "", content_type: str | None = None, source: str | None = None
+    ) -> Article:
+        """Bytes from a file, stdin or an upload called `name`: decompressed when gzip, refused when binary;
+        HTML when `suffix` says so (or, for other suffixes, when it looks like HTML), else text."""
+        text = decode(readable(raw, name), content_type)
+        source = name if source is None else source
+        if suffix in HTML_SUFFIXES or (suffix not in TEXT_SUFFIXES and _looks_like_html(text)):
+            return self.from_html(text, source=source).article
+        return self.from_text(text, source=source)
 
     def from_bytes(self, body: bytes, url: str, content_type: str | None = None) -> Article:
-        text = decode(body, content_type)
-        if content_type and "html" not in content_type.lower() and "xml" not in content_type.lower():
+        """A fetched page: HTML unless the Content-Type says otherwise; binary bodies raise ExtractionError."""
+        text = decode(readable(body, url), content_type)
+        kind = (content_type or "").split(";")[0].strip().lower()
+        if kind and "html" not in kind and "xml" not in kind and not (kind == "application/octet-stream"
+                                                                     and _looks_like_html(text)):
             return self.from_text(text, source=url, url=url)
         return self.from_html(text, url=url).article

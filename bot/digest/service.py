@@ -23,6 +23,7 @@ from bot.digest.fetch import Fetcher, FetchError
 from bot.digest.ports import ArticleLog, FeedSource, ProblemReporter
 from bot.digest.publish import ArticlePost, Publisher, build_post
 from bot.digest.records import Article, FeedEntry, Summary
+from bot.digest.sources import ArticleSources
 from bot.digest.summarize import Summarizer
 from bot.durations import format_duration, parse_duration
 from bot.protocols import Clock
@@ -67,7 +68,7 @@ class DigestService:
         self._publisher = publisher
         self._report = report_problem
         self._clock = clock
-        self._extractor = extractor or Extractor()
+        self._sources = ArticleSources(fetcher, extractor or Extractor())
         self._summarizer = summarizer or Summarizer()
         self._dry_run = dry_run
         self._feeds = feeds
@@ -210,17 +211,14 @@ class DigestService:
         """The item's page, extracted and cleaned; the feed's own description when the page fails."""
         if self._settings.fetch_articles and entry.link:
             try:
-                page = await self._fetcher.fetch(entry.link)
-                article = await asyncio.get_running_loop().run_in_executor(
-                    None, self._extractor.from_bytes, page.body, page.url, page.content_type
-                )
+                article = await self._sources.from_url(entry.link)
                 return dataclasses.replace(
                     article, title=entry.title or article.title, source=source,
                     published=entry.published or article.published, image=entry.image or article.image,
                     url=entry.link,
                 )
             except (FetchError, ExtractionError) as exc:
-                log.info("digest.extract item=%r falls back to the feed description: %s", entry.link, exc)
+                log.warning("digest.extract item=%r: posting the feed's description instead: %s", entry.link, exc)
         paragraphs = tuple(p for p in entry.description.split("\n") if p.strip()) or (entry.title,)
         return Article(title=entry.title, paragraphs=paragraphs, url=entry.link, source=source,
                        author=entry.author, published=entry.published, image=entry.image)

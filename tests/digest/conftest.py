@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import gzip
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 from aiohttp import web
 
-from tests.digest.samples import FIXTURES
+from tests.digest.samples import FIXTURES, SHARED_HTML
 
 
 @dataclass
@@ -62,5 +65,55 @@ async def site() -> AsyncIterator[LocalSite]:
     port = runner.addresses[0][1]
     try:
         yield LocalSite(f"http://127.0.0.1:{port}", routes)
+    finally:
+        await runner.cleanup()
+
+
+@dataclass
+class PagesSite:
+    """Serves the real pages of ../shared/data/extraction/html: /{mode}/{file name}, where mode is
+    `plain` (Content-Length), `gzip` (the .gz bytes as Content-Encoding: gzip), `chunked` (chunked transfer in
+    8 KB pieces, written one by one) or `chunked-gzip` (both)."""
+
+    base: str
+
+    def url(self, mode: str, page: Path) -> str:
+        return f"{self.base}/{mode}/{page.name}"
+
+
+async def _serve_page(request: web.Request) -> web.StreamResponse:
+    mode, name = request.match_info["mode"], request.match_info["name"]
+    path = SHARED_HTML / name
+    if "/" in name or not path.is_file():
+        return web.Response(status=404, text="not found")
+    compressed = path.read_bytes()
+    encoded = mode.endswith("gzip")
+    body = compressed if encoded else gzip.decompress(compressed)
+    headers = {"Content-Encoding": "gzip"} if encoded else {}
+    if not mode.startswith("chunked"):
+        return web.Response(body=body, content_type="text/html", charset="utf-8", headers=headers)
+    response = web.StreamResponse(headers={**headers, "Content-Type": "text/html; charset=utf-8"})
+    response.enable_chunked_encoding()
+    await response.prepare(request)
+    for start in range(0, len(body), 8192):
+        await response.write(body[start : start + 8192])
+        await asyncio.sleep(0)
+    await response.write_eof()
+    return response
+
+
+@pytest.fixture
+async def pages_site() -> AsyncIterator[PagesSite]:
+    if not SHARED_HTML.is_dir():
+        pytest.skip("../shared/data/extraction/html is absent")
+    app = web.Application()
+    app.router.add_route("GET", "/{mode}/{name}", _serve_page)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    server = web.TCPSite(runner, "127.0.0.1", 0)
+    await server.start()
+    port = runner.addresses[0][1]
+    try:
+        yield PagesSite(f"http://127.0.0.1:{port}")
     finally:
         await runner.cleanup()

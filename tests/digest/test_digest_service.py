@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -213,7 +214,9 @@ async def test_dry_run_writes_nothing_and_returns_previews(db: Database, site: L
     assert await dry.store.count_by_status(dry.feed.url) == {"seen": 1}
 
 
-async def test_item_page_failure_falls_back_to_the_feed_description(db: Database, site: LocalSite) -> None:
+async def test_item_page_failure_falls_back_to_the_feed_description(
+    db: Database, site: LocalSite, caplog: pytest.LogCaptureFixture
+) -> None:
     h = _harness(db, site)
     site.serve("/feed.rss", RSS_ONE, "application/rss+xml")
     await h.service.poll_feed(h.feed)
@@ -224,3 +227,7 @@ async def test_item_page_failure_falls_back_to_the_feed_description(db: Database
 
     quotas = next(p for p in h.publisher.posts if p.title.startswith("Fishing"))
     assert quotas.description == "Quotas for cod were cut by a third on Monday, the ministry said."
+    fallbacks = [r for r in caplog.records if r.name == "bot.digest.service" and "description instead" in r.message]
+    assert {r.levelno for r in fallbacks} == {logging.WARNING}  # not silent: a warning per item
+    assert len(fallbacks) == 2
+    assert any("/articles/quotas" in r.getMessage() and "HTTP 404" in r.getMessage() for r in fallbacks)

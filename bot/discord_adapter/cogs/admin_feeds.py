@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord import app_commands
 from discord.ext import commands
+from pydantic import ValidationError
 
 from bot.digest.extract import ExtractionError
 from bot.digest.fetch import FetchError
@@ -14,6 +15,7 @@ from bot.digest.service import DuplicateArticle
 from bot.discord_adapter.cogs.admin_common import reply, require
 from bot.discord_adapter.publisher import PublishError
 from bot.records import PostedRef, RuntimeFeed
+from bot.settings import FeedSettings
 
 if TYPE_CHECKING:
     from bot.discord_adapter.client import ModBot
@@ -21,10 +23,6 @@ if TYPE_CHECKING:
 
 MAX_FILE = 2 * 1024 * 1024
 Channel = discord.TextChannel | discord.ForumChannel
-
-
-def _is_url(text: str) -> bool:
-    return text.lower().startswith(("http://", "https://"))
 
 
 @app_commands.guild_only()
@@ -49,8 +47,10 @@ class FeedCog(commands.GroupCog, group_name="feed", group_description="The feeds
             return
         assert interaction.guild_id is not None
         url = url.strip()
-        if not _is_url(url):
-            await reply(interaction, f"{url!r} is not an http(s) URL.")
+        try:
+            FeedSettings(url=url, channel_id=channel.id)
+        except ValidationError as exc:
+            await reply(interaction, f"Not added: {exc.errors()[0]['msg']}")
             return
         if any(feed.url == url for feed in self.services.settings.current.digest.feeds):
             await reply(interaction, "That feed is already configured in settings.yaml.")
@@ -124,7 +124,7 @@ class ArticleCog(commands.Cog):
                 assert file is not None
                 if file.size > MAX_FILE:
                     raise ValueError(f"{file.filename} is larger than {MAX_FILE // 1024} KB")
-                article = await self.services.sources.from_upload(file.filename, await file.read(), file.content_type)
+                article = await self.services.sources.from_bytes(await file.read(), file.filename, file.content_type)
             ref = await self.services.digest.post_article(article, channel.id)
         except (ExtractionError, FetchError, DuplicateArticle, PublishError, ValueError) as exc:
             await reply(interaction, f"Not posted: {exc}")

@@ -7,16 +7,20 @@ fallback, and the transcript says which), the configured rules, the SQLite datab
 
 from __future__ import annotations
 
+import dataclasses
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import discord
 import simcord
 
-from bot.app import App, build_bot
+from bot.app import App, build_bot, digest_service
+from bot.digest.publish import ArticlePost
 from bot.discord_adapter.client import ModBot
-from bot.discord_adapter.demo.scenario import Scenario, load_scenario
-from bot.discord_adapter.demo.transcript import describe_outcome
+from bot.discord_adapter.demo.scenario import Scenario, bundled_page, load_scenario
+from bot.discord_adapter.demo.transcript import SHOW, describe_outcome, render_message
 from bot.protocols import Scorer
 from bot.records import CaseQuery, ModerationOutcome, ReviewStatus
 from bot.scoring.direct import DirectScorer
@@ -68,12 +72,44 @@ async def _in_simcord(app: App, story: Scenario, echo: Echo) -> DemoReport:
     outcomes = _Outcomes([])
     bot = build_bot(app, hook=outcomes.hook, run_digest=False)
     env = simcord.Env(bot)
+    # SimCord's clock starts on 1 January 2026 in every run, and so would its ids: start it at the real time so
+    # that a second run on the same database meets new servers, people and messages, not the first run's.
+    env.backend.clock.advance((datetime.now(UTC) - env.backend.clock.now()).total_seconds())
     await env.start()
     try:
         with env.time_context():
             return await _play(env, app, bot, story, outcomes, echo)
     finally:
         await env.shutdown()
+
+
+class _Screen:
+    """Shows what a moderator and the author would read in Discord: new mod-log posts, new DMs."""
+
+    def __init__(self, echo: Echo, mod_log: simcord.ChannelHandle, guild: discord.Guild) -> None:
+        self._echo = echo
+        self._mod_log = mod_log
+        self._names: dict[int, str] = {member.id: member.display_name for member in guild.members}
+        self._names.update({channel.id: channel.name for channel in guild.channels})
+        self._names.update({thread.id: thread.name for thread in guild.threads})
+        self._seen: set[int] = {m.id for m in mod_log.history()}
+
+    def mod_log_posts(self) -> None:
+        for message in self._mod_log.history():
+            if message.id in self._seen:
+                continue
+            self._seen.add(message.id)
+            for line in render_message(message, self._names):
+                self._echo(f"{SHOW}#mod-log | {line}")
+
+    def dm(self, member: simcord.MemberActor, seen: set[int]) -> None:
+        channel = member.user.dm_channel
+        for message in channel.history() if channel is not None else []:
+            if message.id in seen:
+                continue
+            seen.add(message.id)
+            for line in render_message(message, self._names):
+                self._echo(f"{SHOW}DM to {member.user.name} | {line}")
 
 
 async def _play(
@@ -108,19 +144,12 @@ async def _play(
     })}))
     await bot.announce_model()
 
-    channel = bot.get_channel(news.id)
-    assert isinstance(channel, discord.TextChannel)
-    article = story.article
-    embed = discord.Embed(title=article.title, description=article.summary)
-    embed.set_footer(text=article.source)
-    post = await channel.send(embed=embed)
-    await post.create_thread(name=article.title[:100])
-    await env.settle()
-    (thread,) = news.threads
-    echo(f"#news  {article.title}  ({article.source})")
-    echo(f"       {article.summary}")
-    echo(f"       thread: {len(story.replies)} replies follow")
-    echo("")
+    thread = await _post_article(env, app, bot, story, news, echo)
+    live_guild = bot.get_guild(guild.id)
+    assert live_guild is not None
+    screen = _Screen(echo, mod_log, live_guild)
+    screen.mod_log_posts()
+    dms: dict[str, set[int]] = {handle: set() for handle in members}
 
     for number, reply in enumerate(story.replies, start=1):
         actor = members[reply.who]
@@ -129,6 +158,8 @@ async def _play(
         message = await actor.send(thread, reply.says)
         for outcome in outcomes.drain():
             echo(describe_outcome(outcome))
+        screen.mod_log_posts()
+        screen.dm(actor, dms[reply.who])
         if reply.edit is not None:
             if message.id not in {m.id for m in thread.history()}:
                 echo("      (it was removed, so there is nothing left to edit)")
@@ -137,6 +168,8 @@ async def _play(
             await actor.edit(message, reply.edit)
             for outcome in outcomes.drain():
                 echo(describe_outcome(outcome))
+            screen.mod_log_posts()
+            screen.dm(actor, dms[reply.who])
 
     open_items = await app.storage.reviews.find(guild_id=guild.id, status=ReviewStatus.OPEN)
     if open_items:
@@ -150,8 +183,10 @@ async def _play(
             continue
         echo(f"  review #{item.id} {item.text!r}: {verdict}")
         result = await moderator.click(review_message, label=verdict)
-        if result.response is not None:
-            echo(f"      -> {result.response.content}")
+        answer = result.followups[-1] if result.followups else result.response
+        if answer is not None:
+            echo(f"      -> {answer.content}")
+        screen.mod_log_posts()
 
     cases = await app.cases.find(CaseQuery(guild_id=guild.id))
     judged = await app.storage.messages.count(guild.id)
@@ -161,9 +196,49 @@ async def _play(
     echo("")
     echo(f"Done: {len(story.replies)} replies, {judged} judgements (edits count again), {len(cases)} cases, "
          f"{len(reviews)} review items, {log_posts} mod-log posts.")
-    echo(f"Scored by: {model.describe()}")
+    echo(f"Scored by: {model.name} {model.version}" + (" (FALLBACK, see the top)" if model.fallback else ""))
     if errors:
         echo("The bot raised errors: " + "; ".join(errors))
     echo(f"See the cases: modbot --db {app.settings.current.database} cases")
     return DemoReport(len(story.replies), judged, len(cases), len(reviews), log_posts, model.describe(),
                       model.fallback, errors)
+
+
+async def _post_article(
+    env: simcord.Env, app: App, bot: ModBot, story: Scenario, news: simcord.ChannelHandle, echo: Echo
+) -> simcord.ChannelHandle:
+    """The article and its discussion thread: through the real digest pipeline when the scenario names a page
+    (extract -> clean -> summarize -> the publisher's embed and thread), else as the scenario wrote it."""
+    article = story.article
+    if article.page is not None:
+        page = await bot.services.sources.from_bytes(bundled_page(article.page), article.page, "text/html")
+        page = dataclasses.replace(page, source=article.source)
+        # A dry-run service prepares the post without recording it (a rerun on the same database posts again).
+        preview = digest_service(app.settings.current, app.storage, publisher=bot.parts.publisher,
+                                 report=_ignore, dry_run=True)
+        post = await preview.post_article(page, news.id)
+        assert isinstance(post, ArticlePost)
+        await bot.parts.publisher.publish(post)
+        echo(f"#news  {post.title}  ({article.source})")
+        echo(f"       the digest read the page ({len(page.paragraphs)} paragraphs kept, {len(page.removed)} pieces "
+             "of site furniture removed) and summarized it:")
+        for line in textwrap.wrap(post.description, 100):
+            echo(f"       {line}")
+    else:
+        channel = bot.get_channel(news.id)
+        assert isinstance(channel, discord.TextChannel)
+        embed = discord.Embed(title=article.title, description=article.summary)
+        embed.set_footer(text=article.source)
+        message = await channel.send(embed=embed)
+        await message.create_thread(name=article.title[:100])
+        echo(f"#news  {article.title}  ({article.source})")
+        echo(f"       {article.summary}")
+    await env.settle()
+    (thread,) = news.threads
+    echo(f"       thread: {len(story.replies)} replies follow")
+    echo("")
+    return thread
+
+
+async def _ignore(feed: str, message: str) -> None:
+    return None

@@ -10,9 +10,10 @@ import yaml
 
 @dataclass(frozen=True, slots=True)
 class DemoArticle:
-    title: str
     source: str
-    summary: str
+    title: str = ""
+    summary: str = ""
+    page: str | None = None  # a page bundled with the demo: it goes through the real digest pipeline
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,3 +43,7 @@ def load_scenario(text: str | None = None) -> Scenario:
 
 def _bundled() -> str:
     return (resources.files("bot.discord_adapter.demo") / "thread.yaml").read_text(encoding="utf-8")
+
+
+def bundled_page(name: str) -> bytes:
+    return (resources.files("bot.discord_adapter.demo") / name).read_bytes()

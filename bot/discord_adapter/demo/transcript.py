@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
+
+import discord
+
 from bot.records import CaseStatus, ModerationOutcome, Variant
 
 _INDENT = "      "
+SHOW = _INDENT + "  "  # what Discord shows: mod-log posts, DMs
 
 
 def top_scores(values: dict[str, float], count: int = 3) -> str:
@@ -35,3 +41,31 @@ def describe_outcome(outcome: ModerationOutcome) -> str:
     if decision.escalation:
         lines.append(f"{_INDENT}     escalation: {decision.escalation}")
     return "\n".join(lines)
+
+
+_MENTION = re.compile(r"<(@|#|@&)(\d+)>")
+
+
+def readable(text: str, names: Mapping[int, str]) -> str:
+    """Mentions as Discord shows them: `<@123>` as @name, `<#456>` as #channel."""
+
+    def name(match: re.Match[str]) -> str:
+        sign = "#" if match[1] == "#" else "@"
+        return sign + names.get(int(match[2]), match[2])
+
+    return _MENTION.sub(name, text)
+
+
+def render_message(message: discord.Message, names: Mapping[int, str], width: int = 96) -> list[str]:
+    """A Discord message as a reader sees it: its text, then each embed's title, description and fields."""
+    lines = [line for line in message.content.splitlines() if line.strip()]
+    for embed in message.embeds:
+        if embed.title:
+            lines.append(f"[{embed.title}]")
+        if embed.description:
+            lines.extend(embed.description.replace("```", "").strip().splitlines()[:6])
+        for field in embed.fields:
+            value = " ".join((field.value or "").replace("```", "").split())
+            lines.append(f"{field.name}: {value}")
+    shown = [readable(line, names) for line in lines]
+    return [line if len(line) <= width else line[: width - 1] + "…" for line in shown]

@@ -133,7 +133,8 @@ def compile_rules(file: RulesFile, known_labels: frozenset[str], source: str) ->
         rules=_ordered(base),
         profiles=tuple(profiles),
         escalation=tuple(
-            EscalationStep(step.strikes, parse_duration(step.within), step.actions) for step in file.escalation
+            EscalationStep(step.strikes, parse_duration(step.within), step.actions, step.within.strip())
+            for step in file.escalation
         ),
         exempt_roles=frozenset(file.exempt.roles),
         exempt_users=frozenset(file.exempt.users),

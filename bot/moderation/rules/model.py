@@ -53,11 +53,12 @@ class EscalationStep:
     strikes: int
     within: timedelta
     actions: tuple[Action, ...]
+    within_text: str = ""  # the window as the rules file writes it ("24h" stays "24h", not "1d")
 
     def describe(self) -> str:
         from bot.durations import format_duration
 
-        return f"{self.strikes} strikes in {format_duration(self.within)}"
+        return f"{self.strikes} strikes in {self.within_text or format_duration(self.within)}"
 
 
 @dataclass(frozen=True, slots=True)
