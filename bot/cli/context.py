@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO, Any
 
 import click
 from dotenv import dotenv_values
@@ -13,6 +14,15 @@ from dotenv import dotenv_values
 from bot.settings import Settings, load_settings
 
 EXIT_CONFIG = 2
+
+
+class UsageProblem(click.ClickException):
+    """An expected failure the user fixes (a missing folder, bad input data): one line, no prefix, exit 2."""
+
+    exit_code = EXIT_CONFIG
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        click.echo(self.format_message(), err=True)
 
 
 @dataclass
@@ -25,6 +35,10 @@ class CliContext:
     @property
     def settings(self) -> Settings:
         if self._settings is None:
+            if not self.config_dir.is_dir():
+                raise UsageProblem(
+                    f"config folder {self.config_dir} not found: run 'modbot init' or pass --config"
+                )
             settings = load_settings(self.config_dir, self.environ)
             if self.db_override is not None:
                 settings = settings.model_copy(update={"database": self.db_override})

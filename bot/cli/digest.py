@@ -50,7 +50,8 @@ def load_article(source: str, settings: Settings, extractor: Extractor) -> Artic
 
 def _article_or_fail(cli: CliContext, source: str) -> Article:
     try:
-        return load_article(source, cli.settings, Extractor())
+        # Only a URL needs settings (user agent, timeout): a local file extracts without a config folder.
+        return load_article(source, cli.settings if _is_url(source) else Settings(), Extractor())
     except (ExtractionError, FetchError) as exc:
         raise click.ClickException(str(exc)) from exc
 
