@@ -27,7 +27,8 @@ def init(directory: Path, force: bool) -> None:
     targets = [folder / name for name in STARTER_FILES]
     existing = [str(path) for path in targets if path.exists()]
     if existing and not force:
-        click.echo(f"{', '.join(existing)} already exist: nothing written (--force overwrites)", err=True)
+        verb = "exists" if len(existing) == 1 else "exist"
+        click.echo(f"{', '.join(existing)} already {verb}: nothing written (--force overwrites)", err=True)
         raise SystemExit(EXIT_CONFIG)
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -38,7 +39,7 @@ def init(directory: Path, force: bool) -> None:
         raise SystemExit(1) from exc
     for path in targets:
         click.echo(f"wrote {path}")
-    hint = "" if directory == Path(".") else f" (from {directory}, or pass --config {folder})"
+    hint = "" if directory == Path(".") else f" in {directory} (or pass --config {folder})"
     click.echo(f"next: edit {folder / 'settings.yaml'}, then `modbot rules check` and `modbot run`{hint}")
 
 
