@@ -1,4 +1,4 @@
-"""`modbot backtest FILE --text-column C --label-column L [--json] [--plot PNG]`."""
+"""`modbot backtest FILE --text-column C --label-column L [--limit N] [--json] [--plot IMAGE]`."""
 
 from __future__ import annotations
 
@@ -12,11 +12,12 @@ import click
 from tqdm import tqdm
 
 from bot.app import load_rules_holder, open_scorer
-from bot.cli.context import CliContext, pass_cli
+from bot.cli.context import CliContext, UsageProblem, pass_cli
 from bot.moderation.backtest import (
     BacktestInputError,
     BacktestReport,
     batched,
+    check_plot_path,
     evaluate,
     plot_sweep,
     read_labelled_csv,
@@ -58,23 +59,33 @@ async def run_backtest(
 @click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @click.option("--text-column", required=True, help="Column holding the message text.")
 @click.option("--label-column", required=True, help="Column holding the truth (1/0, true/false or a probability).")
-@click.option("--limit", type=int, default=None, help="Only the first N rows.")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Only the first N rows (N >= 1).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
-@click.option("--plot", type=click.Path(path_type=Path, dir_okay=False), help="Draw the threshold sweep to this PNG.")
+@click.option("--plot", type=click.Path(path_type=Path, dir_okay=False),
+              help="Draw the threshold sweep to this image (.png, .svg, .pdf, .jpg, ...: the suffix names the format).")
 @pass_cli
 def backtest(
     cli: CliContext, file: Path, text_column: str, label_column: str, limit: int | None, as_json: bool,
     plot: Path | None,
 ) -> None:
-    """Run a labelled CSV (plain or .gz) through normalization, the scorer and the rules."""
+    """Run a labelled UTF-8 CSV (plain or .gz) through normalization, the scorer and the rules.
+
+    Bad input (not UTF-8, an unclosed quote, a missing column, no data rows, an unusable --plot path) stops
+    before any scoring with one line naming the file and line, exit 2.
+    """
     try:
+        if plot is not None:
+            check_plot_path(plot)
         report = asyncio.run(
             run_backtest(cli, file, text_column, label_column, limit, progress=sys.stderr.isatty() or not as_json)
         )
     except BacktestInputError as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise UsageProblem(str(exc)) from exc
     if plot is not None:
-        plot_sweep(report, plot)
+        try:
+            plot_sweep(report, plot)
+        except OSError as exc:
+            raise click.ClickException(f"{plot}: cannot write the plot: {exc.strerror or exc}") from exc
     if as_json:
         click.echo(json.dumps(report.as_json()))
         return

@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
+from typing import IO, Any
 
 import click
 from dotenv import dotenv_values
@@ -15,22 +17,48 @@ from bot.settings import Settings, load_settings
 EXIT_CONFIG = 2
 
 
+class UsageProblem(click.ClickException):
+    """An expected failure the user fixes (a missing folder, bad input data): one line, no prefix, exit 2."""
+
+    exit_code = EXIT_CONFIG
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        click.echo(self.format_message(), err=True)
+
+
 @dataclass
 class CliContext:
     config_dir: Path
     db_override: Path | None
     environ: Mapping[str, str]
     verbose: bool = False
+    config_given: bool = False  # --config was passed (else the default config/ folder)
     _settings: Settings | None = field(default=None, repr=False)
 
     @property
     def settings(self) -> Settings:
         if self._settings is None:
+            if not self.config_dir.is_dir():
+                raise UsageProblem(
+                    f"config folder {self.config_dir} not found: run 'modbot init' or pass --config"
+                )
             settings = load_settings(self.config_dir, self.environ)
             if self.db_override is not None:
                 settings = settings.model_copy(update={"database": self.db_override})
             self._settings = settings
         return self._settings
+
+
+    def demo_settings(self) -> Settings:
+        """The demo's settings: the config folder's when there is one, else modbot's packaged starter config,
+        so that `modbot demo` works from any folder (a missing folder passed with --config is still an error)."""
+        if self.config_given or self.config_dir.is_dir():
+            return self.settings
+        starter = Path(str(resources.files("bot.starter")))
+        settings = load_settings(starter, self.environ)
+        if self.db_override is not None:
+            settings = settings.model_copy(update={"database": self.db_override})
+        return settings
 
 
 def build_environ(env_file: Path = Path(".env")) -> dict[str, str]:

@@ -17,14 +17,15 @@ from bot.digest.fetch import FetchError
 from bot.digest.publish import ArticlePost, describe
 from bot.digest.records import Article
 from bot.digest.service import FeedOutcome
-from bot.digest.sources import ArticleSources
+from bot.digest.sources import ArticleSources, is_url
 from bot.digest.summarize import Summarizer
 from bot.records import PostedRef
 from bot.settings import Settings
 
 
 def _article_or_fail(cli: CliContext, source: str) -> Article:
-    sources = ArticleSources(http_fetcher(cli.settings))
+    # Only a URL needs settings (user agent, timeout, size cap): a local file extracts without a config folder.
+    sources = ArticleSources(http_fetcher(cli.settings if is_url(source) else Settings()))
     try:
         return asyncio.run(sources.load(source))
     except (ExtractionError, FetchError) as exc:

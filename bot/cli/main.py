@@ -43,13 +43,16 @@ def cli(ctx: click.Context, config_dir: Path, db_path: Path | None, verbose: boo
         level=logging.DEBUG if verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
-    ctx.obj = CliContext(config_dir=config_dir, db_override=db_path, environ=build_environ(), verbose=verbose)
+    given = ctx.get_parameter_source("config_dir") is not click.core.ParameterSource.DEFAULT
+    ctx.obj = CliContext(
+        config_dir=config_dir, db_override=db_path, environ=build_environ(), verbose=verbose, config_given=given
+    )
 
 
 def _register() -> None:
-    from bot.cli import backtest, cases, digest, model, privacy, rules, run, score
+    from bot.cli import backtest, cases, digest, init, model, privacy, rules, run, score
 
-    for module in (run, score, rules, cases, backtest, model, digest, privacy):
+    for module in (init, run, score, rules, cases, backtest, model, digest, privacy):
         module.register(cli)
 
 

@@ -37,7 +37,7 @@ def _fresh(database: Path) -> None:
 
 
 def _demo(ctx: CliContext) -> None:
-    settings = ctx.settings
+    settings = ctx.demo_settings()
     state = demo_state_dir(ctx.environ)
     if ctx.db_override is None:  # its own fresh database; with --db, runs add to that one (new ids each run)
         database = state / "demo.db"
@@ -69,12 +69,13 @@ def register(cli: click.Group) -> None:
     @pass_cli
     def run_command(ctx: CliContext) -> None:
         """Start the Discord bot (needs DISCORD_TOKEN, from the environment or .env); without a token, the demo."""
-        settings = ctx.settings
-        logging.getLogger().setLevel(settings.log_level)
-        if settings.discord_token is None:
+        if ctx.demo_settings().discord_token is None:
             click.echo("No DISCORD_TOKEN set (environment or .env): running the offline demo instead.\n")
             _demo(ctx)
             return
+        settings = ctx.settings  # the live bot needs its own config folder (`modbot init` writes one)
+        logging.getLogger().setLevel(settings.log_level)
+        assert settings.discord_token is not None
         if not settings.discord.moderated_channel_ids:
             click.echo("warning: discord.moderated_channel_ids is empty in settings.yaml: nothing will be moderated",
                        err=True)

@@ -5,6 +5,7 @@ The numbers are computed here from plain lists; reading files and drawing live i
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
 import io
@@ -38,20 +39,84 @@ class LabelledText:
 
 
 def read_labelled_csv(path: Path, text_column: str, label_column: str, limit: int | None = None) -> list[LabelledText]:
-    """Rows of a CSV (plain or .gz). Labels: 1/0, true/false, yes/no, or a probability (>= 0.5 is positive)."""
+    """Rows of a UTF-8 CSV (plain or .gz). Labels: 1/0, true/false, yes/no, or a probability (>= 0.5 is positive).
+
+    Every problem in the file is a BacktestInputError naming `path:line`: text that is not UTF-8, a quote left
+    open, a row too short to hold both columns, an unreadable label, or no data rows at all.
+    """
     opener = gzip.open if path.suffix == ".gz" else open
     rows: list[LabelledText] = []
-    with opener(path, "rt", encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
-        missing = [c for c in (text_column, label_column) if c not in (reader.fieldnames or [])]
-        if missing:
-            names = ", ".join(repr(m) for m in missing)
-            raise BacktestInputError(f"{path}: no column {names}; columns are {', '.join(reader.fieldnames or [])}")
-        for line, row in enumerate(reader, start=2):
-            rows.append(LabelledText(row[text_column] or "", _truth(row[label_column], path, line)))
-            if limit is not None and len(rows) >= limit:
-                break
+    try:
+        with opener(path, "rb") as handle:
+            lines = _Lines(path, handle)
+            reader = csv.reader(lines, strict=True)
+            _, header = _next_record(reader, lines)
+            if header is None:
+                raise BacktestInputError(f"{path}: the file is empty; expected a header row naming the columns")
+            missing = [c for c in (text_column, label_column) if c not in header]
+            if missing:
+                names = ", ".join(repr(m) for m in missing)
+                raise BacktestInputError(f"{path}:1: no column {names}; columns are {', '.join(header)}")
+            text_at, label_at = header.index(text_column), header.index(label_column)
+            while limit is None or len(rows) < limit:
+                start, record = _next_record(reader, lines)
+                if record is None:
+                    break
+                if not record:
+                    continue  # a blank line
+                if len(record) <= max(text_at, label_at):
+                    fields = f"{len(record)} field{'' if len(record) == 1 else 's'}"
+                    raise BacktestInputError(f"{path}:{start}: {fields}, but the header has {len(header)}")
+                rows.append(LabelledText(record[text_at], _truth(record[label_at], path, start)))
+    except (OSError, EOFError) as exc:  # a truncated or broken .gz, an unreadable file
+        raise BacktestInputError(f"{path}: cannot read it: {exc}") from exc
+    if not rows:
+        raise BacktestInputError(f"{path}: no data rows after the header")
     return rows
+
+
+class _Lines:
+    """The file's lines decoded as UTF-8, counted, so that errors can name the line."""
+
+    def __init__(self, path: Path, handle: io.BufferedIOBase) -> None:
+        self.path = path
+        self.handle = handle
+        self.count = 0
+
+    def __iter__(self) -> Iterator[str]:
+        return self
+
+    def __next__(self) -> str:
+        raw = self.handle.readline()
+        if not raw:
+            raise StopIteration
+        self.count += 1
+        if self.count == 1 and raw.startswith(codecs.BOM_UTF8):
+            raw = raw[len(codecs.BOM_UTF8) :]
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise BacktestInputError(
+                f"{self.path}:{self.count}: not UTF-8 text (byte {raw[exc.start]:#04x} at column {exc.start + 1}); "
+                "save the file as UTF-8"
+            ) from exc
+
+
+def _next_record(reader: Iterator[list[str]], lines: _Lines) -> tuple[int, list[str] | None]:
+    """The next record and the line it starts on; None at the end of the file."""
+    start = lines.count + 1
+    try:
+        return start, next(reader)
+    except StopIteration:
+        return start, None
+    except csv.Error as exc:
+        if "end of data" in str(exc):
+            problem = "a quoted field is never closed"
+        elif "field larger" in str(exc):
+            problem = f"a field is over {csv.field_size_limit()} characters (a quote never closed?)"
+        else:
+            problem = f"malformed CSV: {exc}"
+        raise BacktestInputError(f"{lines.path}:{start}: {problem}") from exc
 
 
 def _truth(value: str | None, path: Path, line: int) -> bool:
@@ -145,7 +210,32 @@ def batched(items: Sequence[LabelledText], size: int) -> Iterator[Sequence[Label
         yield items[start : start + size]
 
 
+PLOT_FORMATS = ("png", "svg", "pdf", "jpg", "jpeg", "webp", "tif", "tiff")  # raw, ps, pgf...: not offered
+
+
+def plot_formats() -> tuple[str, ...]:
+    """The image suffixes (without the dot) `plot_sweep` can write: PLOT_FORMATS that this matplotlib can draw."""
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    supported = FigureCanvasBase.get_supported_filetypes()
+    return tuple(name for name in PLOT_FORMATS if name in supported)
+
+
+def check_plot_path(path: Path) -> None:
+    """Raise BacktestInputError unless a plot can be written to `path` (checked before any work is done)."""
+    suffix = path.suffix.lower().lstrip(".")
+    formats = plot_formats()
+    if suffix not in formats:
+        raise BacktestInputError(
+            f"{path}: cannot tell the image format from {path.suffix or 'a name with no suffix'}; "
+            f"use one of {', '.join('.' + name for name in formats)}"
+        )
+    if not path.parent.is_dir():
+        raise BacktestInputError(f"{path}: folder {path.parent} does not exist")
+
+
 def plot_sweep(report: BacktestReport, path: Path) -> None:
+    """Draw the sweep to `path`, in the format its suffix names (.png, .svg, .pdf, .jpg, ...)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -167,6 +257,6 @@ def plot_sweep(report: BacktestReport, path: Path) -> None:
     figure.suptitle("\n".join(textwrap.wrap(title, 120)), fontsize=9)
     figure.tight_layout()
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=110)
+    figure.savefig(buffer, format=path.suffix.lower().lstrip("."), dpi=110)
     plt.close(figure)
     path.write_bytes(buffer.getvalue())

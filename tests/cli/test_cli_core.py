@@ -149,7 +149,7 @@ def test_backtest_names_a_missing_column(tmp_path: Path, config_dir: Path) -> No
     data.write_text("text,label\nhello,0\n", encoding="utf-8")
     result = CliRunner().invoke(cli, ["--config", str(config_dir), "backtest", str(data), "--text-column", "body",
                                       "--label-column", "label"])
-    assert result.exit_code == 1 and "no column 'body'" in result.output
+    assert result.exit_code == 2 and "no column 'body'" in result.output
 
 
 def test_cases_verify_passes_then_names_an_edited_case(tmp_path: Path) -> None:
