@@ -11,8 +11,8 @@ import pytest
 
 from bot.scoring.factory import ScorerUnavailable, known_labels, open_scorer
 from bot.scoring.labels import ORIGINAL_LABELS, UNBIASED_LABELS
-from bot.scoring.synthetic import SyntheticCheckpoint
 from bot.settings import ScoringSettings
+from tests.synthetic import SyntheticCheckpoint
 
 MakeSettings = Callable[..., ScoringSettings]
 

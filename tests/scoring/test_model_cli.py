@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from bot.cli import model as model_cli
 from bot.cli.main import cli
-from bot.scoring.synthetic import SyntheticCheckpoint
+from tests.synthetic import SyntheticCheckpoint
 
 
 @pytest.fixture

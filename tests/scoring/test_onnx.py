@@ -15,7 +15,7 @@ from bot.scoring.fidelity import FIDELITY_SAMPLE, measure
 from bot.scoring.labels import ORIGINAL_LABELS, UNBIASED_LABELS
 from bot.scoring.onnx_engine import META_FILE, OnnxEngine, export_folder, read_meta
 from bot.scoring.onnx_export import ExportError, ensure_export, export
-from bot.scoring.synthetic import SyntheticCheckpoint
+from tests.synthetic import SyntheticCheckpoint
 
 ROOT = Path(__file__).resolve().parents[2]
 BAD_INPUT = ["", "x" * 10_000, "😀🔥💯🙄", "Привет мир, hello world, مرحبا بالعالم, 你好世界", "\u200b\u200d", "a",
