@@ -37,7 +37,13 @@ def rule_labels(settings: Settings, scorer: Scorer | None) -> frozenset[str]:
 
 
 def load_rules_holder(settings: Settings, scorer: Scorer | None = None) -> RulesHolder:
-    return RulesHolder.load(settings.rules_path, rule_labels(settings, scorer))
+    """Typo'd labels refuse the file; real labels the scorer lacks load, listed in `holder.warnings`."""
+    from bot.scoring.factory import scorer_name
+    from bot.scoring.labels import ALL_LABELS
+
+    live = rule_labels(settings, scorer)
+    name = scorer.model.name if scorer is not None else scorer_name(settings.scoring)
+    return RulesHolder.load(settings.rules_path, live, ALL_LABELS, name)
 
 
 async def open_scorer(settings: Settings) -> Scorer:
@@ -65,6 +71,11 @@ class App:
         rules = load_rules_holder(settings, scorer)
         owned_scorer = scorer is None
         live_scorer = scorer if scorer is not None else await open_scorer(settings)
+        if owned_scorer:  # judge the rules by the scorer that really loaded (the fallback, perhaps)
+            from bot.scoring.factory import rule_labels as live_rule_labels
+
+            model = live_scorer.model
+            rules.set_live(live_rule_labels(settings.scoring, live_scorer.labels, model.fallback), model.name)
         try:
             async with Database.open(settings.database) as db:
                 log.info("scoring with %s", live_scorer.model.describe())

@@ -19,6 +19,8 @@ from bot.records import MessageEvent
 async def _judge(cli: CliContext, text: str, channel_id: int) -> dict[str, Any]:
     settings = cli.settings.model_copy(update={"database": Path(":memory:")})
     async with App.open(settings) as app:
+        for warning in app.rules.warnings:
+            click.echo(f"warning: {warning}", err=True)
         event = MessageEvent(
             guild_id=0, channel_id=channel_id, message_id=0, author_id=0, content=text,
             created_at=datetime.now(UTC),
