@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+import http.server
 import json
 import socket
+import threading
 from pathlib import Path
 
 import pytest
@@ -11,6 +14,10 @@ from click.testing import CliRunner
 
 from bot.cli import model as model_cli
 from bot.cli.main import cli
+from bot.scoring import checkpoints
+from bot.scoring.checkpoints import file_sha256
+from bot.scoring.factory import open_scorer
+from bot.settings import ScoringSettings
 from tests.synthetic import SyntheticCheckpoint
 
 
@@ -91,7 +98,59 @@ def test_import_checks_copies_and_warns(runner: CliRunner, tmp_path: Path, origi
     target = torch_home / "hub" / "checkpoints" / "toxic_original-c1212f89.ckpt"
     assert target.read_bytes() == original_ckpt.path.read_bytes()
     info = runner.invoke(cli, ["--config", str(config), "model", "info", "--json"])
-    assert json.loads(info.output)["checkpoint_origin"] == "cache"
+    report = json.loads(info.output)
+    assert report["checkpoint_origin"] == "cache"
+    # the file now has the release name: the record beside it says whose weights they are
+    sha = file_sha256(original_ckpt.path)
+    assert report["imported"] is True and report["sha256"] == sha
+    assert report["imported_from"] == str(original_ckpt.path.resolve())
+    assert f"sha256: {sha}" in result.output
+    record = json.loads((target.parent / (target.name + ".import.json")).read_text(encoding="utf-8"))
+    assert record["sha256"] == sha and record["model_type"] == "original"
+    text = runner.invoke(cli, ["--config", str(config), "model", "info"]).output
+    assert f"live model:  detoxify/original  [IMPORTED weights, sha256 {sha[:12]}]" in text
+    assert "imported:    yes, from " in text and f"sha256:      {sha}" in text
+    assert f"version:     toxic_original-c1212f89 imported sha256:{sha[:12]} (not loaded)" in text
+
+
+async def test_an_imported_checkpoint_is_named_imported_in_what_cases_store(
+    original_ckpt: SyntheticCheckpoint, torch_home: Path
+) -> None:
+    target, record = checkpoints.install(original_ckpt.path, "original")
+    assert record.sha256 == file_sha256(target)
+    settings = ScoringSettings(quantize="none", torch_threads=1, allow_fallback=False)
+    scorer = await open_scorer(settings)
+    try:
+        model = scorer.model  # the ModelInfo every case records
+    finally:
+        await scorer.close()
+    assert model.name == "detoxify/original"
+    assert model.version.split(" ")[1:] == ["toxic_original-c1212f89", "imported", f"sha256:{record.short}", "fp32"]
+    assert f"imported sha256:{record.short}" in model.describe()
+    # its ONNX export is kept apart from the release's
+    assert checkpoints.checkpoint_id(target) == f"toxic_original-c1212f89-imported-{record.short}"
+
+
+def test_fetching_the_release_again_drops_the_import_record(
+    original_ckpt: SyntheticCheckpoint, torch_home: Path, tmp_path: Path
+) -> None:
+    target, _ = checkpoints.install(original_ckpt.path, "original")
+    served = tmp_path / "served"
+    served.mkdir()
+    (served / "toxic_original-c1212f89.ckpt").write_bytes(b"release bytes")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(served))
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler) as server:
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            url = f"http://127.0.0.1:{server.server_address[1]}/toxic_original-c1212f89.ckpt"
+            checkpoints.download("original", url=url)
+        finally:
+            server.shutdown()
+            thread.join()
+    assert target.read_bytes() == b"release bytes"
+    assert checkpoints.read_import_record(target) is None
+    assert checkpoints.checkpoint_id(target) == "toxic_original-c1212f89"
 
 
 def test_import_refuses_without_confirmation_and_bad_files(runner: CliRunner, tmp_path: Path,
