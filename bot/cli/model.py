@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import click
 
@@ -93,6 +96,18 @@ def import_(ctx: CliContext, path: Path, model_type: str | None, yes: bool) -> N
     click.echo(f"labels: {', '.join(labels)}")
 
 
+def progress_printer(stream: TextIO) -> Callable[[str], None] | None:
+    """On a terminal: a callback printing `[  3.1s] exporting to ONNX ...` per step; elsewhere None (quiet)."""
+    if not stream.isatty():
+        return None
+    began = time.monotonic()
+
+    def show(step: str) -> None:
+        click.echo(f"[{time.monotonic() - began:6.1f}s] {step} ...", file=stream)
+
+    return show
+
+
 @model.command()
 @click.option("--force", is_flag=True, help="Export again even if a cached export exists.")
 @pass_cli
@@ -117,7 +132,8 @@ def export(ctx: CliContext, force: bool) -> None:
     if force:
         shutil.rmtree(folder, ignore_errors=True)
     try:
-        meta = ensure_export(settings.model_type, location.path, folder, settings.torch_threads)
+        meta = ensure_export(settings.model_type, location.path, folder, settings.torch_threads,
+                             on_step=progress_printer(sys.stderr))
     except ExportError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"{settings.model_type}: ONNX int8 export in {folder}")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import functools
 import http.server
+import io
 import json
+import logging
 import socket
 import threading
 from pathlib import Path
@@ -167,16 +169,38 @@ def test_import_refuses_without_confirmation_and_bad_files(runner: CliRunner, tm
 
 
 def test_export_makes_the_onnx_export_and_prints_its_fidelity(
-    runner: CliRunner, tmp_path: Path, original_ckpt: SyntheticCheckpoint, torch_home: Path
+    runner: CliRunner, tmp_path: Path, original_ckpt: SyntheticCheckpoint, torch_home: Path,
+    caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO, logger="bot.scoring")
     config = _config(tmp_path, f"  checkpoint: {original_ckpt.path}\n  quantize: onnx-int8\n  torch_threads: 1\n")
     result = runner.invoke(cli, ["--config", str(config), "model", "export"])
     assert result.exit_code == 0, result.output
+    assert "exporting to ONNX" not in result.stderr  # not a terminal: no progress lines
+    logged = [record.getMessage() for record in caplog.records]
+    assert any("step='exporting to ONNX'" in line for line in logged), logged  # the bot's first start logs them
     exported = list((torch_home / "hub" / "modbot" / "onnx").glob("*/model.int8.onnx"))
     assert len(exported) == 1
     assert str(exported[0].parent) in result.output
     figure = float(result.output.split("from fp32 ")[1].split()[0])
     assert 0.0 < figure < 0.2
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_export_progress_is_printed_on_a_terminal_only() -> None:
+    terminal = _Terminal()
+    show = model_cli.progress_printer(terminal)
+    assert show is not None
+    show("loading checkpoint")
+    show("quantizing to int8")
+    lines = terminal.getvalue().splitlines()
+    assert [line.split("] ", 1)[1] for line in lines] == ["loading checkpoint ...", "quantizing to int8 ..."]
+    assert lines[0].startswith("[") and "s]" in lines[0]
+    assert model_cli.progress_printer(io.StringIO()) is None
 
 
 def test_export_without_a_checkpoint_names_the_fix(runner: CliRunner, tmp_path: Path, torch_home: Path) -> None:
