@@ -152,7 +152,7 @@ class Bench:
 def scoring_settings(kind: str) -> ScoringSettings:
     if kind == "fallback":
         return ScoringSettings(backend="profanity")
-    from bot.scoring.synthetic import build_checkpoint
+    from tests.synthetic import build_checkpoint
 
     cache = ROOT / ".bench-cache"
     found = sorted(cache.glob("synthetic_original_full-*.ckpt"))

@@ -59,7 +59,7 @@ def load_messages(count: int) -> list[str]:
                 if 60 <= len(text) <= 260:  # chat-sized: about 15-60 tokens
                     texts.append(text)
     if not texts:
-        from bot.scoring.synthetic import BUILTIN_CORPUS
+        from tests.synthetic import BUILTIN_CORPUS
 
         texts = list(BUILTIN_CORPUS)
     while len(texts) < count:
@@ -70,7 +70,7 @@ def load_messages(count: int) -> list[str]:
 def tokenizer_corpus() -> list[str]:
     path = DATA / "train.csv.gz"
     if not path.is_file():
-        from bot.scoring.synthetic import BUILTIN_CORPUS
+        from tests.synthetic import BUILTIN_CORPUS
 
         return list(BUILTIN_CORPUS)
     texts: list[str] = []
@@ -83,7 +83,7 @@ def tokenizer_corpus() -> list[str]:
 
 
 def ensure_checkpoint() -> Path:
-    from bot.scoring.synthetic import build_checkpoint
+    from tests.synthetic import build_checkpoint
 
     marker = CACHE / "original-full.path"
     if marker.is_file():

@@ -70,7 +70,13 @@ def rule_labels(settings: Settings, scorer: Scorer | None) -> frozenset[str]:
 
 
 def load_rules_holder(settings: Settings, scorer: Scorer | None = None) -> RulesHolder:
-    return RulesHolder.load(settings.rules_path, rule_labels(settings, scorer))
+    """Typo'd labels refuse the file; real labels the scorer lacks load, listed in `holder.warnings`."""
+    from bot.scoring.factory import scorer_name
+    from bot.scoring.labels import ALL_LABELS
+
+    live = rule_labels(settings, scorer)
+    name = scorer.model.name if scorer is not None else scorer_name(settings.scoring)
+    return RulesHolder.load(settings.rules_path, live, ALL_LABELS, name)
 
 
 async def open_scorer(settings: Settings) -> Scorer:
@@ -184,9 +190,14 @@ class App:
     ) -> AsyncIterator[App]:
         # Rules first: a broken rules file should stop start-up before a model is loaded.
         rules = load_rules_holder(settings, scorer)
+        live_scorer = scorer if scorer is not None else await open_scorer(settings)
+        if scorer is None:  # judge the rules by the scorer that really loaded (the fallback, perhaps)
+            from bot.scoring.factory import rule_labels as live_rule_labels
+
+            model = live_scorer.model
+            rules.set_live(live_rule_labels(settings.scoring, live_scorer.labels, model.fallback), model.name)
         for warning in rules.warnings:
             log.warning("%s", warning)
-        live_scorer = scorer if scorer is not None else await open_scorer(settings)
         tick = clock or utc_clock
         try:
             async with Storage.open(settings.database) as storage:

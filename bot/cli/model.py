@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import click
 
@@ -86,9 +89,23 @@ def import_(ctx: CliContext, path: Path, model_type: str | None, yes: bool) -> N
         engine.close()
     except Exception as exc:
         raise click.ClickException(f"{path}: detoxify cannot load it: {type(exc).__name__}: {exc}") from exc
-    target = checkpoints.install(path, kind)
+    target, record = checkpoints.install(path, kind)
     click.echo(f"{kind}: imported {path} -> {target}")
+    click.echo(f"sha256: {record.sha256} (recorded in {checkpoints.import_record_path(target).name}; "
+               f"cases will name the model 'imported sha256:{record.short}')")
     click.echo(f"labels: {', '.join(labels)}")
+
+
+def progress_printer(stream: TextIO) -> Callable[[str], None] | None:
+    """On a terminal: a callback printing `[  3.1s] exporting to ONNX ...` per step; elsewhere None (quiet)."""
+    if not stream.isatty():
+        return None
+    began = time.monotonic()
+
+    def show(step: str) -> None:
+        click.echo(f"[{time.monotonic() - began:6.1f}s] {step} ...", file=stream)
+
+    return show
 
 
 @model.command()
@@ -115,7 +132,8 @@ def export(ctx: CliContext, force: bool) -> None:
     if force:
         shutil.rmtree(folder, ignore_errors=True)
     try:
-        meta = ensure_export(settings.model_type, location.path, folder, settings.torch_threads)
+        meta = ensure_export(settings.model_type, location.path, folder, settings.torch_threads,
+                             on_step=progress_printer(sys.stderr))
     except ExportError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"{settings.model_type}: ONNX int8 export in {folder}")
@@ -146,6 +164,10 @@ def info(ctx: CliContext, do_load: bool, as_json: bool) -> None:
         "device": settings.device,
         "loaded": do_load,
     }
+    record = checkpoints.read_import_record(location.path) if location.exists else None
+    report["imported"] = record is not None
+    if record is not None:
+        report.update(sha256=record.sha256, imported_from=record.source, imported_at=record.imported_at)
     ok = True
     if do_load:
         try:
@@ -163,6 +185,8 @@ def info(ctx: CliContext, do_load: bool, as_json: bool) -> None:
         note = "not loaded (--load checks)" + (": will download first" if location.origin == "download" else "")
         report.update(model=f"detoxify/{settings.model_type}",
                       labels=sorted(ARCHITECTURES[settings.model_type].labels), fallback=False, note=note)
+        if record is not None:
+            report["version"] = f"{checkpoints.checkpoint_label(location.path)} (not loaded)"
     elif settings.allow_fallback:
         report.update(model=PROFANITY_MODEL_NAME, labels=[PROFANITY_LABEL], fallback=True,
                       note=f"no checkpoint at {location.path}; {FIX_HINT}")
@@ -181,11 +205,20 @@ def _print_info(report: dict[str, Any]) -> None:
     live = report["model"] or "none (the bot would refuse to start)"
     if report["fallback"]:
         live += "  [FALLBACK: detoxify unavailable]"
+    imported = ""
+    if report["imported"]:
+        imported = f"yes, from {report['imported_from']} at {report['imported_at']}"
+        if not report["fallback"] and report["model"]:
+            live += f"  [IMPORTED weights, sha256 {report['sha256'][:12]}]"
+    elif report["checkpoint_origin"] in ("settings", "cache"):
+        imported = "no"
     lines = [
         ("live model", live),
         ("version", report.get("version", "")),
         ("labels", ", ".join(report["labels"])),
         ("checkpoint", f"{report['checkpoint']} ({report['checkpoint_origin']})"),
+        ("imported", imported),
+        ("sha256", report.get("sha256", "")),
         ("cache dir", report["cache_dir"]),
         ("quantize", f"{report['quantize']} on {report['device']}"),
         ("note", report["note"]),

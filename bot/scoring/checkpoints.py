@@ -7,10 +7,12 @@ source belong in the cache.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import shutil
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -70,12 +72,64 @@ def locate(settings: ScoringSettings) -> CheckpointLocation:
                               arch.url)
 
 
+IMPORT_RECORD_SUFFIX = ".import.json"
+
+
+@dataclass(frozen=True, slots=True)
+class ImportRecord:
+    """Written next to a checkpoint by `modbot model import`: the file has the release name, not its weights."""
+
+    source: str  # the path it was imported from
+    sha256: str  # of the imported file
+    imported_at: str  # ISO 8601, UTC
+    model_type: str
+
+    @property
+    def short(self) -> str:
+        return self.sha256[:12]
+
+
+def import_record_path(checkpoint: Path) -> Path:
+    return checkpoint.with_name(checkpoint.name + IMPORT_RECORD_SUFFIX)
+
+
+def read_import_record(checkpoint: Path) -> ImportRecord | None:
+    """The record `install` left next to the file, or None (a release file, or a file set in the settings).
+
+    A record that cannot be read still marks the file as imported, with its sha256 measured now.
+    """
+    path = import_record_path(checkpoint)
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return ImportRecord(str(data["source"]), str(data["sha256"]), str(data["imported_at"]),
+                            str(data["model_type"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return ImportRecord("(unknown: unreadable import record)", file_sha256(checkpoint), "", "")
+
+
 def checkpoint_id(path: Path) -> str:
-    """The file's stem when it already carries a hash (detoxify's release names do), else stem-<sha256[:8]>."""
+    """The file's stem when it already carries a hash (detoxify's release names do), else stem-<sha256[:8]>.
+
+    An imported file keeps the release name but not its weights: `<stem>-imported-<sha256[:12]>`, so its ONNX
+    export is never confused with the release's.
+    """
     stem = path.stem
+    record = read_import_record(path)
+    if record is not None:
+        return f"{stem}-imported-{record.short}"
     if _HASHED_NAME.search(stem):
         return stem
     return f"{stem}-{file_sha256(path)[:8]}"
+
+
+def checkpoint_label(path: Path) -> str:
+    """How `ModelInfo.version` names the checkpoint: its id, and `imported sha256:<12 hex>` for imported files."""
+    record = read_import_record(path)
+    if record is None:
+        return checkpoint_id(path)
+    return f"{path.stem} imported sha256:{record.short}"
 
 
 def file_sha256(path: Path) -> str:
@@ -100,6 +154,7 @@ def download(model_type: str, url: str | None = None, dest: Path | None = None) 
         partial.unlink(missing_ok=True)
         raise CheckpointError(f"could not download {url or arch.url}: {exc}") from exc
     partial.replace(target)
+    import_record_path(target).unlink(missing_ok=True)  # the release file again, not an imported one
     return target
 
 
@@ -139,11 +194,25 @@ def model_type_of(config: dict[str, Any]) -> str | None:
     return guess_model_type(str(args.get("model_name")), int(args.get("num_classes", 0)))
 
 
-def install(source: Path, model_type: str) -> Path:
-    """Copy a checked checkpoint into the cache under the release name detoxify looks for."""
+def install(source: Path, model_type: str, now: datetime | None = None) -> tuple[Path, ImportRecord]:
+    """Copy a checked checkpoint into the cache under the release name detoxify looks for, with an
+    `ImportRecord` beside it (source, sha256, time) so the model is never taken for the release.
+
+    The record is in place before the file is: an interrupted import errs towards calling a file imported.
+    """
     target = cache_path(model_type)
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
     shutil.copyfile(source, partial)
+    record = ImportRecord(
+        source=str(source.resolve()),
+        sha256=file_sha256(partial),
+        imported_at=(now or datetime.now(UTC)).isoformat(timespec="seconds"),
+        model_type=model_type,
+    )
+    record_path = import_record_path(target)
+    record_partial = record_path.with_name(record_path.name + ".partial")
+    record_partial.write_text(json.dumps(asdict(record), indent=1) + "\n", encoding="utf-8")
+    record_partial.replace(record_path)
     partial.replace(target)
-    return target
+    return target, record

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from bot.records import ModelInfo
-from bot.scoring.checkpoints import checkpoint_id
+from bot.scoring.checkpoints import checkpoint_label
 from bot.scoring.engine import Prediction
 from bot.scoring.quantize import quantize_dynamic_int8, release_freed_memory
 
@@ -63,7 +63,7 @@ class DetoxifyEngine:
             self.model = quantize_dynamic_int8(self.model)
             release_freed_memory()
         self.quantize: TorchQuantize = mode
-        ident = checkpoint_id(checkpoint)
+        ident = checkpoint_label(checkpoint)  # `... imported sha256:<12 hex>` for an imported file
         version = f"{metadata.version('detoxify')} {ident} {'fp32' if mode == 'none' else mode}"
         self._info = ModelInfo(name=f"detoxify/{model_type}", version=version)
         self.checkpoint = checkpoint

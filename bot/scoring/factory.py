@@ -13,7 +13,7 @@ from pathlib import Path
 from bot.protocols import Scorer
 from bot.scoring import checkpoints
 from bot.scoring.engine import InferenceEngine
-from bot.scoring.labels import ARCHITECTURES, PROFANITY_LABEL
+from bot.scoring.labels import ARCHITECTURES, PROFANITY_LABEL, PROFANITY_MODEL_NAME
 from bot.scoring.worker import BatchingScorer
 from bot.settings import ScoringSettings
 
@@ -42,6 +42,21 @@ def known_labels(settings: ScoringSettings) -> frozenset[str]:
     if settings.allow_fallback:
         labels.add(PROFANITY_LABEL)
     return frozenset(labels)
+
+
+def scorer_name(settings: ScoringSettings) -> str:
+    """The configured scorer's name as `ModelInfo.name` will give it; loads nothing."""
+    return PROFANITY_MODEL_NAME if settings.backend == "profanity" else f"detoxify/{settings.model_type}"
+
+
+def rule_labels(settings: ScoringSettings, engine_labels: frozenset[str] | None = None,
+                fallback: bool = False) -> frozenset[str]:
+    """Labels the rules may name without a warning: before loading, `known_labels`; once a scorer is live,
+    its labels, plus the fallback's when the configured model is live and the fallback may stand in for it
+    (rules written for the fallback are dormant by design then, not broken)."""
+    if engine_labels is None:
+        return known_labels(settings)
+    return engine_labels if fallback else engine_labels | known_labels(settings)
 
 
 def load_detoxify(settings: ScoringSettings) -> InferenceEngine:

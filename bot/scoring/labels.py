@@ -14,6 +14,7 @@ UNBIASED_LABELS: tuple[str, ...] = (
     "toxicity", "severe_toxicity", "obscene", "identity_attack", "insult", "threat", "sexual_explicit",
 )
 PROFANITY_LABEL = "profanity"
+PROFANITY_MODEL_NAME = "profanity-check"
 
 # detoxify's release files; the torch hub cache keeps them under these names.
 DOWNLOAD_BASE = "https://github.com/unitaryai/detoxify/releases/download/"
@@ -71,3 +72,9 @@ def guess_model_type(model_class: str, num_classes: int) -> str | None:
         if arch.model_class == model_class and arch.num_classes == num_classes:
             return arch.model_type
     return None
+
+
+# Every label some modbot scorer can produce: a rules file naming another one has a typo.
+ALL_LABELS: frozenset[str] = frozenset(
+    {label for arch in ARCHITECTURES.values() for label in arch.labels} | {PROFANITY_LABEL}
+)

@@ -123,7 +123,9 @@ class OnnxEngine:
                                              providers=["CPUExecutionProvider"])
         self._inputs = [node.name for node in self._session.get_inputs()]
         self._lock = threading.Lock()  # one forward at a time, whichever thread calls
-        version = f"{metadata.version('detoxify')} {meta.checkpoint_id} onnx-int8"
+        stem, imported, sha = meta.checkpoint_id.rpartition("-imported-")  # see checkpoints.checkpoint_id
+        ident = f"{stem} imported sha256:{sha}" if imported else meta.checkpoint_id
+        version = f"{metadata.version('detoxify')} {ident} onnx-int8"
         self._info = ModelInfo(name=f"detoxify/{meta.model_type}", version=version)
 
     @property

@@ -6,25 +6,37 @@ weights quantized to int8 with onnxruntime's dynamic quantizer, and the export c
 
     python -m bot.scoring.onnx_export MODEL_TYPE CHECKPOINT FOLDER [--threads N]
 
-prints one JSON line (the metadata). `ensure_export` runs that command as a child process, so the serving
-process never loads torch: the export costs the child about 1 GB for the full model, then its memory is gone.
+prints one JSON line (the metadata), and each step as it starts as `modbot-step: NAME` on stderr.
+`ensure_export` runs that command as a child process, so the serving process never loads torch: the export
+costs the child about 1 GB for the full model, then its memory is gone. It logs each step (INFO) and hands it to
+an optional callback (`modbot model export` prints them on a terminal): a full-size export takes about 40 s.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import shutil
 import subprocess
 import sys
+import threading
+import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from bot.scoring.checkpoints import checkpoint_id
 from bot.scoring.onnx_engine import META_FILE, MODEL_FILE, TOKENIZER_FILE, ExportMeta, OnnxEngine, read_meta
 
+log = logging.getLogger(__name__)
+
 ONNX_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+STEP_PREFIX = "modbot-step: "
+STEPS = ("loading checkpoint", "scoring the fidelity sample with fp32", "exporting to ONNX", "quantizing to int8",
+         "measuring fidelity")
+OnStep = Callable[[str], None]
 _LONGEST_SANE_MAX = 1_000_000  # transformers uses a huge number for "no maximum"
 
 
@@ -33,40 +45,78 @@ class ExportError(Exception):
 
 
 def ensure_export(model_type: str, checkpoint: Path, folder: Path, threads: int = 2,
-                  timeout_s: float = 1800.0) -> ExportMeta:
-    """The folder's export, made first in a child process when it is missing or of an older format. Blocking."""
+                  timeout_s: float = 1800.0, on_step: OnStep | None = None) -> ExportMeta:
+    """The folder's export, made first in a child process when it is missing or of an older format. Blocking.
+
+    Each step of the child is logged as it starts and passed to `on_step` (in this thread).
+    """
     meta = read_meta(folder)
     if meta is not None:
         return meta
+    log.info("scoring onnx export of %s into %s: starting (about 40 s for a full-size model)", checkpoint, folder)
     command = [sys.executable, "-m", __name__, model_type, str(checkpoint), str(folder), "--threads", str(threads)]
     env = dict(os.environ)
     env.setdefault("TRANSFORMERS_VERBOSITY", "error")
     root = str(Path(__file__).resolve().parents[2])  # where `bot` is, installed or not
     env["PYTHONPATH"] = os.pathsep.join(filter(None, (root, env.get("PYTHONPATH"))))
-    try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s, check=False, env=env)
-    except subprocess.TimeoutExpired as exc:
-        raise ExportError(f"the ONNX export of {checkpoint} took more than {timeout_s:.0f}s") from exc
+    began = time.monotonic()
+    other: list[str] = []
+    with subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env) as child:
+        timed_out = threading.Event()
+
+        def kill() -> None:
+            timed_out.set()
+            child.kill()
+
+        timer = threading.Timer(timeout_s, kill)
+        timer.start()
+        try:
+            assert child.stderr is not None
+            for raw in child.stderr:
+                line = raw.rstrip("\n")
+                if line.startswith(STEP_PREFIX):
+                    step = line.removeprefix(STEP_PREFIX)
+                    log.info("scoring onnx export step=%r elapsed_s=%.1f", step, time.monotonic() - began)
+                    if on_step is not None:
+                        on_step(step)
+                elif line.strip():
+                    other.append(line)
+            returncode = child.wait()
+        finally:
+            timer.cancel()
+            timer.join()
+    if timed_out.is_set():
+        raise ExportError(f"the ONNX export of {checkpoint} took more than {timeout_s:.0f}s")
     meta = read_meta(folder)
-    if done.returncode != 0 or meta is None:
-        tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
-        raise ExportError(f"the ONNX export of {checkpoint} failed (exit {done.returncode}): {tail[0]}")
+    if returncode != 0 or meta is None:
+        tail = other[-1:] or ["no output"]
+        raise ExportError(f"the ONNX export of {checkpoint} failed (exit {returncode}): {tail[0]}")
+    log.info("scoring onnx export done in %.1fs", time.monotonic() - began)
     return meta
 
 
-def export(model_type: str, checkpoint: Path, folder: Path, threads: int = 2) -> ExportMeta:
+def _no_step(name: str) -> None:
+    return None
+
+
+def export(model_type: str, checkpoint: Path, folder: Path, threads: int = 2,
+           on_step: OnStep = _no_step) -> ExportMeta:
     """In this process: load with detoxify, export, quantize, measure fidelity, then move into `folder`."""
+    on_step(STEPS[0])
     from bot.scoring.detoxify_engine import DetoxifyEngine
     from bot.scoring.fidelity import FIDELITY_SAMPLE, max_abs_difference
 
     reference = DetoxifyEngine(model_type, checkpoint, quantize="none", torch_threads=threads)
+    on_step(STEPS[1])
     expected = [reference.predict([text])[0] for text in FIDELITY_SAMPLE]
     staging = folder.with_name(f".{folder.name}.{os.getpid()}.partial")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     try:
         fp32_path = staging / "model.fp32.onnx"
+        on_step(STEPS[2])
         _export_fp32(reference.model, reference.tokenizer, fp32_path)
+        on_step(STEPS[3])
         _quantize_int8(fp32_path, staging / MODEL_FILE)
         fp32_path.unlink()
         tokenizer = reference.tokenizer
@@ -90,6 +140,7 @@ def export(model_type: str, checkpoint: Path, folder: Path, threads: int = 2) ->
             fidelity_label=None,
         )
         (staging / META_FILE).write_text(meta.to_json(), encoding="utf-8")
+        on_step(STEPS[4])
         candidate = OnnxEngine(staging, threads)
         measured = [candidate.predict([text])[0] for text in FIDELITY_SAMPLE]
         fidelity = max_abs_difference(expected, measured, FIDELITY_SAMPLE)
@@ -148,8 +199,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("folder", type=Path)
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args(argv)
+    def announce(name: str) -> None:
+        print(f"{STEP_PREFIX}{name}", file=sys.stderr, flush=True)
+
     try:
-        meta = export(args.model_type, args.checkpoint, args.folder, args.threads)
+        meta = export(args.model_type, args.checkpoint, args.folder, args.threads, announce)
     except ExportError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -7,9 +7,9 @@ from importlib import metadata
 
 from bot.records import ModelInfo
 from bot.scoring.engine import Prediction
-from bot.scoring.labels import PROFANITY_LABEL
+from bot.scoring.labels import PROFANITY_LABEL, PROFANITY_MODEL_NAME
 
-PROFANITY_MODEL_NAME = "profanity-check"
+__all__ = ["PROFANITY_MODEL_NAME", "ProfanityEngine"]
 
 
 class ProfanityEngine:

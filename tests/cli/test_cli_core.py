@@ -80,10 +80,14 @@ def test_score_says_fallback_when_detoxify_is_missing(config_dir: Path) -> None:
     assert out.startswith("model:    profanity-check") and "FALLBACK" in out
 
 
-def test_rules_naming_labels_the_chosen_scorer_lacks_exit_2(config_dir: Path) -> None:
+def test_rules_naming_labels_the_chosen_scorer_lacks_warn_and_typos_exit_2(config_dir: Path) -> None:
     (config_dir / "settings.yaml").write_text("scoring:\n  backend: profanity\n", encoding="utf-8")
     code, _, err = run("--config", str(config_dir), "score", "hello")
-    assert code == 2 and "rules[1].when.score.label: unknown label 'threat'" in err
+    assert code == 0 and "rules[1].when.score.label: 'threat' is not produced by the live scorer" in err
+    rules = config_dir / "rules.yaml"
+    rules.write_text(GOOD_RULES.replace("label: threat,", "label: threats,"), encoding="utf-8")
+    code, _, err = run("--config", str(config_dir), "score", "hello")
+    assert code == 2 and "rules[1].when.score.label: unknown label 'threats'" in err
 
 
 def _seed_cases(path: Path) -> None:

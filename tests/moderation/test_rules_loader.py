@@ -97,3 +97,84 @@ def test_failed_reload_keeps_the_working_rules(tmp_path: Path) -> None:
     path.write_text(GOOD.replace("min: 0.9", "min: 0.8"), encoding="utf-8")
     assert holder.reload().ok
     assert holder.current is not before
+
+
+# --- labels the live scorer lacks: warnings, not errors (a typo stays an error) ---------------------------------
+
+def _every_label() -> frozenset[str]:
+    from bot.scoring.labels import ALL_LABELS
+
+    return ALL_LABELS
+
+
+def test_shipped_rules_load_on_the_profanity_scorer_with_a_warning_per_rule_that_cannot_fire() -> None:
+    path = Path("config/rules.yaml")
+    rules = load_rules(path, frozenset({"profanity"}), _every_label(), "profanity-check")
+    text = path.read_text(encoding="utf-8").splitlines()
+    threat_line = next(number for number, line in enumerate(text, 1) if "label: threat" in line)
+    assert (f"config/rules.yaml:{threat_line}: rules[1].when.score.label: 'threat' is not produced by the live "
+            "scorer (profanity-check): rule 'threats' cannot fire") in rules.warnings
+    assert {w.rsplit("rule ", 1)[1] for w in rules.warnings} == {
+        "'threats' cannot fire", "'severe-toxicity' cannot fire", "'toxic' cannot fire",
+        "'toxic-review' cannot fire", "'insult-score-trial' cannot fire",
+    }
+    assert "threats" in {rule.id for rule in rules.rules}  # loaded all the same
+
+
+def test_a_typo_stays_an_error_even_with_known_labels(tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD.replace("label: toxicity", "label: toxcity"))
+    with pytest.raises(ConfigError) as caught:
+        load_rules(path, frozenset({"profanity"}), _every_label(), "profanity-check")
+    (problem,) = caught.value.problems
+    assert str(problem).startswith(f"{path}:4: rules[0].when.score.label: unknown label 'toxcity' "
+                                   "(did you mean 'toxicity'?)")
+    assert "the live scorer provides profanity" in str(problem)
+
+
+def test_rules_the_live_scorer_can_fire_give_no_warning_and_disabled_rules_none(tmp_path: Path) -> None:
+    assert load_rules(write(tmp_path, GOOD), LABELS, _every_label()).warnings == ()
+    disabled = GOOD.replace("    actions: [delete, warn]\n", "    actions: [delete, warn]\n    enabled: false\n")
+    assert load_rules(write(tmp_path, disabled), frozenset({"profanity"}), _every_label()).warnings == ()
+
+
+def test_holder_judges_rules_by_the_scorer_that_really_loaded(tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD)
+    holder = RulesHolder.load(path, LABELS, _every_label(), "detoxify/original")
+    assert holder.warnings == ()
+    warnings = holder.set_live(frozenset({"profanity"}), "profanity-check")
+    assert warnings == holder.warnings == holder.current.warnings
+    assert warnings == (f"{path}:4: rules[0].when.score.label: 'toxicity' is not produced by the live scorer "
+                        "(profanity-check): rule 'toxic' cannot fire",)
+    result = holder.reload()  # a reload keeps judging by the live scorer
+    assert result.ok and result.warnings == warnings
+
+
+def test_set_live_on_a_strict_holder_keeps_accepting_the_labels_it_accepted(tmp_path: Path) -> None:
+    holder = RulesHolder.load(write(tmp_path, GOOD), LABELS)
+    assert holder.set_live(frozenset({"insult"})) != ()
+    assert holder.reload().ok
+
+
+# --- Discord caps timeouts at 28 days --------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("extra", "line", "key"),
+    [
+        pytest.param("", 8, "rules[1].actions[0]", id="rule"),
+        pytest.param("profiles:\n  - id: p\n    overrides:\n      insults: {actions: [timeout 60d]}\n", 12,
+                     "profiles[0].overrides.insults.actions[0]", id="profile-override"),
+        pytest.param("escalation:\n  - strikes: 2\n    within: 7d\n    actions: [{timeout: 60d}]\n", 12,
+                     "escalation[0].actions[0]", id="escalation"),
+    ],
+)
+def test_timeouts_over_28_days_are_refused(tmp_path: Path, extra: str, line: int, key: str) -> None:
+    text = (GOOD.replace("actions: [flag]", "actions: [timeout 60d]") if not extra else GOOD + extra)
+    path = write(tmp_path, text)
+    problems = problems_of(path)
+    assert any(p.startswith(f"{path}:{line}: {key}: ") and "Discord caps timeouts at 28 days" in p
+               for p in problems), problems
+
+
+def test_a_28_day_timeout_is_accepted(tmp_path: Path) -> None:
+    rules = load_rules(write(tmp_path, GOOD.replace("actions: [flag]", "actions: [timeout 28d]")), LABELS)
+    assert str(rules.rules[-1].actions[0]) == "timeout 4w"

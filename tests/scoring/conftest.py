@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.scoring.synthetic import SyntheticCheckpoint, build_checkpoint
 from bot.settings import ScoringSettings
+from tests.synthetic import SyntheticCheckpoint, build_checkpoint
 
 MakeSettings = Callable[..., ScoringSettings]
 

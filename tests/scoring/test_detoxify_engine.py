@@ -7,7 +7,7 @@ import pytest
 from bot.scoring.detoxify_engine import DetoxifyEngine
 from bot.scoring.fidelity import FIDELITY_SAMPLE, max_abs_difference, measure
 from bot.scoring.labels import ORIGINAL_LABELS, UNBIASED_LABELS
-from bot.scoring.synthetic import SyntheticCheckpoint
+from tests.synthetic import SyntheticCheckpoint
 
 BAD_INPUT = ["", "x" * 10_000, "😀🔥💯🙄", "Привет мир, hello world, مرحبا بالعالم, 你好世界", "\u200b\u200d", "a"]
 

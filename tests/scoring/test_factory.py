@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.scoring.factory import ScorerUnavailable, known_labels, open_scorer
-from bot.scoring.labels import ORIGINAL_LABELS, UNBIASED_LABELS
-from bot.scoring.synthetic import SyntheticCheckpoint
+from bot.scoring.factory import ScorerUnavailable, known_labels, open_scorer, rule_labels, scorer_name
+from bot.scoring.labels import ALL_LABELS, ORIGINAL_LABELS, UNBIASED_LABELS
 from bot.settings import ScoringSettings
+from tests.synthetic import SyntheticCheckpoint
 
 MakeSettings = Callable[..., ScoringSettings]
 
@@ -99,6 +99,18 @@ def test_known_labels_loads_nothing(make_settings: MakeSettings, tmp_path: Path)
         UNBIASED_LABELS
     )
     assert known_labels(make_settings(missing, backend="profanity")) == frozenset({"profanity"})
+
+
+def test_scorer_name_and_the_labels_rules_may_name_without_a_warning(make_settings: MakeSettings) -> None:
+    detoxify, profanity = make_settings(None), make_settings(None, backend="profanity")
+    assert scorer_name(detoxify) == "detoxify/original" and scorer_name(profanity) == "profanity-check"
+    assert {"threat", "sexual_explicit", "profanity"} <= ALL_LABELS
+    # detoxify live, the fallback allowed: the fallback's rules are dormant, not broken
+    assert rule_labels(detoxify, frozenset(ORIGINAL_LABELS), fallback=False) == frozenset({*ORIGINAL_LABELS,
+                                                                                            "profanity"})
+    # the fallback live: only its label fires
+    assert rule_labels(detoxify, frozenset({"profanity"}), fallback=True) == frozenset({"profanity"})
+    assert rule_labels(profanity) == frozenset({"profanity"})
 
 
 async def test_onnx_int8_serves_the_export_made_on_first_start(

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+import http.server
+import io
 import json
+import logging
 import socket
+import threading
 from pathlib import Path
 
 import pytest
@@ -11,7 +16,11 @@ from click.testing import CliRunner
 
 from bot.cli import model as model_cli
 from bot.cli.main import cli
-from bot.scoring.synthetic import SyntheticCheckpoint
+from bot.scoring import checkpoints
+from bot.scoring.checkpoints import file_sha256
+from bot.scoring.factory import open_scorer
+from bot.settings import ScoringSettings
+from tests.synthetic import SyntheticCheckpoint
 
 
 @pytest.fixture
@@ -91,7 +100,59 @@ def test_import_checks_copies_and_warns(runner: CliRunner, tmp_path: Path, origi
     target = torch_home / "hub" / "checkpoints" / "toxic_original-c1212f89.ckpt"
     assert target.read_bytes() == original_ckpt.path.read_bytes()
     info = runner.invoke(cli, ["--config", str(config), "model", "info", "--json"])
-    assert json.loads(info.output)["checkpoint_origin"] == "cache"
+    report = json.loads(info.output)
+    assert report["checkpoint_origin"] == "cache"
+    # the file now has the release name: the record beside it says whose weights they are
+    sha = file_sha256(original_ckpt.path)
+    assert report["imported"] is True and report["sha256"] == sha
+    assert report["imported_from"] == str(original_ckpt.path.resolve())
+    assert f"sha256: {sha}" in result.output
+    record = json.loads((target.parent / (target.name + ".import.json")).read_text(encoding="utf-8"))
+    assert record["sha256"] == sha and record["model_type"] == "original"
+    text = runner.invoke(cli, ["--config", str(config), "model", "info"]).output
+    assert f"live model:  detoxify/original  [IMPORTED weights, sha256 {sha[:12]}]" in text
+    assert "imported:    yes, from " in text and f"sha256:      {sha}" in text
+    assert f"version:     toxic_original-c1212f89 imported sha256:{sha[:12]} (not loaded)" in text
+
+
+async def test_an_imported_checkpoint_is_named_imported_in_what_cases_store(
+    original_ckpt: SyntheticCheckpoint, torch_home: Path
+) -> None:
+    target, record = checkpoints.install(original_ckpt.path, "original")
+    assert record.sha256 == file_sha256(target)
+    settings = ScoringSettings(quantize="none", torch_threads=1, allow_fallback=False)
+    scorer = await open_scorer(settings)
+    try:
+        model = scorer.model  # the ModelInfo every case records
+    finally:
+        await scorer.close()
+    assert model.name == "detoxify/original"
+    assert model.version.split(" ")[1:] == ["toxic_original-c1212f89", "imported", f"sha256:{record.short}", "fp32"]
+    assert f"imported sha256:{record.short}" in model.describe()
+    # its ONNX export is kept apart from the release's
+    assert checkpoints.checkpoint_id(target) == f"toxic_original-c1212f89-imported-{record.short}"
+
+
+def test_fetching_the_release_again_drops_the_import_record(
+    original_ckpt: SyntheticCheckpoint, torch_home: Path, tmp_path: Path
+) -> None:
+    target, _ = checkpoints.install(original_ckpt.path, "original")
+    served = tmp_path / "served"
+    served.mkdir()
+    (served / "toxic_original-c1212f89.ckpt").write_bytes(b"release bytes")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(served))
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler) as server:
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            url = f"http://127.0.0.1:{server.server_address[1]}/toxic_original-c1212f89.ckpt"
+            checkpoints.download("original", url=url)
+        finally:
+            server.shutdown()
+            thread.join()
+    assert target.read_bytes() == b"release bytes"
+    assert checkpoints.read_import_record(target) is None
+    assert checkpoints.checkpoint_id(target) == "toxic_original-c1212f89"
 
 
 def test_import_refuses_without_confirmation_and_bad_files(runner: CliRunner, tmp_path: Path,
@@ -108,16 +169,38 @@ def test_import_refuses_without_confirmation_and_bad_files(runner: CliRunner, tm
 
 
 def test_export_makes_the_onnx_export_and_prints_its_fidelity(
-    runner: CliRunner, tmp_path: Path, original_ckpt: SyntheticCheckpoint, torch_home: Path
+    runner: CliRunner, tmp_path: Path, original_ckpt: SyntheticCheckpoint, torch_home: Path,
+    caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO, logger="bot.scoring")
     config = _config(tmp_path, f"  checkpoint: {original_ckpt.path}\n  quantize: onnx-int8\n  torch_threads: 1\n")
     result = runner.invoke(cli, ["--config", str(config), "model", "export"])
     assert result.exit_code == 0, result.output
+    assert "exporting to ONNX" not in result.stderr  # not a terminal: no progress lines
+    logged = [record.getMessage() for record in caplog.records]
+    assert any("step='exporting to ONNX'" in line for line in logged), logged  # the bot's first start logs them
     exported = list((torch_home / "hub" / "modbot" / "onnx").glob("*/model.int8.onnx"))
     assert len(exported) == 1
     assert str(exported[0].parent) in result.output
     figure = float(result.output.split("from fp32 ")[1].split()[0])
     assert 0.0 < figure < 0.2
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_export_progress_is_printed_on_a_terminal_only() -> None:
+    terminal = _Terminal()
+    show = model_cli.progress_printer(terminal)
+    assert show is not None
+    show("loading checkpoint")
+    show("quantizing to int8")
+    lines = terminal.getvalue().splitlines()
+    assert [line.split("] ", 1)[1] for line in lines] == ["loading checkpoint ...", "quantizing to int8 ..."]
+    assert lines[0].startswith("[") and "s]" in lines[0]
+    assert model_cli.progress_printer(io.StringIO()) is None
 
 
 def test_export_without_a_checkpoint_names_the_fix(runner: CliRunner, tmp_path: Path, torch_home: Path) -> None:

@@ -14,8 +14,8 @@ from bot.scoring.detoxify_engine import DetoxifyEngine
 from bot.scoring.fidelity import FIDELITY_SAMPLE, measure
 from bot.scoring.labels import ORIGINAL_LABELS, UNBIASED_LABELS
 from bot.scoring.onnx_engine import META_FILE, OnnxEngine, export_folder, read_meta
-from bot.scoring.onnx_export import ExportError, ensure_export, export
-from bot.scoring.synthetic import SyntheticCheckpoint
+from bot.scoring.onnx_export import STEPS, ExportError, ensure_export, export
+from tests.synthetic import SyntheticCheckpoint
 
 ROOT = Path(__file__).resolve().parents[2]
 BAD_INPUT = ["", "x" * 10_000, "😀🔥💯🙄", "Привет мир, hello world, مرحبا بالعالم, 你好世界", "\u200b\u200d", "a",
@@ -90,7 +90,9 @@ def test_serving_process_never_imports_torch(original_export: Path) -> None:
 
 def test_ensure_export_runs_in_a_child_and_is_reused(original_ckpt: SyntheticCheckpoint, tmp_path: Path) -> None:
     folder = export_folder(tmp_path, original_ckpt.path.stem)
-    meta = ensure_export("original", original_ckpt.path, folder, threads=1)
+    steps: list[str] = []
+    meta = ensure_export("original", original_ckpt.path, folder, threads=1, on_step=steps.append)
+    assert steps == list(STEPS)  # the child's progress, step by step, in this thread
     assert "torch" in sys.modules  # this test process has it; the point is the child made the files
     assert meta.fidelity_max_abs_diff is not None
     model = folder / "model.int8.onnx"

@@ -10,7 +10,7 @@ import torch
 from detoxify import Detoxify
 
 from bot.scoring.labels import ORIGINAL_LABELS, UNBIASED_LABELS
-from bot.scoring.synthetic import SyntheticCheckpoint, build_checkpoint
+from tests.synthetic import SyntheticCheckpoint, build_checkpoint
 
 
 def test_original_checkpoint_has_detoxifys_format(original_ckpt: SyntheticCheckpoint) -> None:

@@ -16,9 +16,9 @@ from bot.records import ModelInfo
 from bot.scoring.detoxify_engine import DetoxifyEngine
 from bot.scoring.engine import InferenceEngine, Prediction
 from bot.scoring.labels import ORIGINAL_LABELS
-from bot.scoring.synthetic import SyntheticCheckpoint
 from bot.scoring.worker import BatchingScorer, ScorerClosed, length_groups
 from tests.support import wait_until
+from tests.synthetic import SyntheticCheckpoint
 
 
 class Recording:

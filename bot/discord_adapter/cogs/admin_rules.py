@@ -87,6 +87,8 @@ class RulesCog(commands.GroupCog, group_name="rules", group_description="The mod
         result = self.services.rules.reload()
         if result.ok:
             text = f"Rules reloaded: {len(result.rules.rules)} rules in force."
+            if result.warnings:
+                text += "\n" + "\n".join(f"Warning: {warning}" for warning in result.warnings)
             await self.modlog.notice(f"<@{interaction.user.id}> reloaded the rules: {text}")
         else:
             text = (f"The rules file has {len(result.problems)} problem(s); the previous rules "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 
 from bot.durations import parse_duration
@@ -82,7 +83,31 @@ def _apply(rule: Rule, override: Override) -> Rule | None:
     )
 
 
-def check(file: RulesFile, known_labels: frozenset[str]) -> list[tuple[Loc, str]]:
+def _unknown_label(label: str, live_labels: frozenset[str], known_labels: frozenset[str]) -> str:
+    every = known_labels | live_labels
+    close = difflib.get_close_matches(label, sorted(every), n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    if every == live_labels:
+        return f"unknown label {label!r}{hint}; the scorer provides {', '.join(sorted(live_labels))}"
+    return (f"unknown label {label!r}{hint}; labels are {', '.join(sorted(every))} "
+            f"(the live scorer provides {', '.join(sorted(live_labels)) or 'none'})")
+
+
+def label_uses(file: RulesFile) -> list[tuple[Loc, str, str]]:
+    """(where, label, rule id) of every enabled score rule: the rules that depend on the scorer's labels."""
+    return [
+        (("rules", index, "when", "score", "label"), spec.when.score.label, spec.id)
+        for index, spec in enumerate(file.rules)
+        if spec.enabled and spec.when.score is not None
+    ]
+
+
+def check(
+    file: RulesFile, live_labels: frozenset[str], known_labels: frozenset[str] | None = None
+) -> list[tuple[Loc, str]]:
+    """Problems that refuse the file. A label is refused only if neither the live scorer nor any known one
+    produces it (a typo); `known_labels` None means the live scorer's labels are the only ones."""
+    known = live_labels if known_labels is None else known_labels | live_labels
     problems: list[tuple[Loc, str]] = []
     seen: dict[str, int] = {}
     for index, spec in enumerate(file.rules):
@@ -90,10 +115,10 @@ def check(file: RulesFile, known_labels: frozenset[str]) -> list[tuple[Loc, str]
             problems.append((("rules", index, "id"), f"duplicate rule id {spec.id!r} (also rules[{seen[spec.id]}])"))
         seen[spec.id] = index
         score = spec.when.score
-        if score is not None and score.label not in known_labels:
+        if score is not None and score.label not in known:
             problems.append((
                 ("rules", index, "when", "score", "label"),
-                f"unknown label {score.label!r}; the scorer provides {', '.join(sorted(known_labels))}",
+                _unknown_label(score.label, live_labels, known),
             ))
         if spec.when.word_list is not None and spec.when.word_list not in file.word_lists:
             problems.append((
@@ -115,8 +140,10 @@ def check(file: RulesFile, known_labels: frozenset[str]) -> list[tuple[Loc, str]
     return problems
 
 
-def compile_rules(file: RulesFile, known_labels: frozenset[str], source: str) -> RuleSet:
-    problems = check(file, known_labels)
+def compile_rules(
+    file: RulesFile, live_labels: frozenset[str], source: str, known_labels: frozenset[str] | None = None
+) -> RuleSet:
+    problems = check(file, live_labels, known_labels)
     if problems:
         raise CompileProblems(problems)
     base = [_rule(spec, file) for spec in file.rules if spec.enabled]

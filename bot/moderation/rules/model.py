@@ -49,6 +49,15 @@ class Rule:
 
 
 @dataclass(frozen=True, slots=True)
+class LabelUse:
+    """An enabled score rule's label and where the file names it (`path:line: key`)."""
+
+    label: str
+    rule_id: str
+    where: str
+
+
+@dataclass(frozen=True, slots=True)
 class EscalationStep:
     strikes: int
     within: timedelta
@@ -80,6 +89,18 @@ class RuleSet:
     allow: WordMatcher = field(default_factory=lambda: WordMatcher.build(()))
     appeal: str = ""
     source: str = "<memory>"
+    label_uses: tuple[LabelUse, ...] = field(default=(), compare=False)
+    # `path:line: key: 'threat' is not produced by the live scorer (...)`: rules that load but cannot fire
+    warnings: tuple[str, ...] = field(default=(), compare=False)
+
+    def unfireable(self, live_labels: frozenset[str], scorer: str = "") -> tuple[str, ...]:
+        """One warning per enabled score rule whose label `live_labels` lacks (that rule can never fire)."""
+        by = f"the live scorer ({scorer})" if scorer else "the live scorer"
+        return tuple(
+            f"{use.where}: {use.label!r} is not produced by {by}: rule {use.rule_id!r} cannot fire"
+            for use in self.label_uses
+            if use.label not in live_labels
+        )
 
     def profile_for(self, channel_ids: Iterable[int], article_id: int | None) -> Profile | None:
         channels = set(channel_ids)

@@ -7,6 +7,7 @@ turns the validated file into the engine's `RuleSet`; `loader.py` adds file/line
 from __future__ import annotations
 
 import string
+from datetime import timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
@@ -16,6 +17,7 @@ from bot.moderation.rules.regexes import check_pattern
 from bot.records import Action, ActionKind
 
 TEMPLATE_FIELDS = frozenset({"rule", "description", "labels", "user", "channel", "appeal"})
+MAX_TIMEOUT = timedelta(days=28)  # Discord refuses longer timeouts ("communication disabled until")
 
 
 class _Strict(BaseModel):
@@ -36,9 +38,14 @@ def _parse_action(value: Any) -> Action:
         choices = ", ".join(kind.value for kind in ActionKind)
         raise ValueError(f"unknown action {name!r}; choose from {choices}")
     try:
-        return Action.parse(value)
+        action = Action.parse(value)
     except ValueError as exc:
         raise ValueError(str(exc)) from exc
+    if action.duration is not None and action.duration > MAX_TIMEOUT:
+        raise ValueError(
+            f"{value.strip()!r}: Discord caps timeouts at 28 days; use 28d or less, or 'ban'"
+        )
+    return action
 
 
 ActionSpec = Annotated[Action, BeforeValidator(_parse_action)]
