@@ -7,6 +7,7 @@ in `SecretStr`, so they never appear in a repr, a log line or a traceback.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -14,7 +15,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from bot.durations import parse_duration
-from bot.yamlconf import ConfigError, read_yaml, validate
+from bot.yamlconf import ConfigError, Problem, read_yaml, validate
 
 
 class _Section(BaseModel):
@@ -143,19 +144,47 @@ def load_settings(config_dir: Path, environ: Mapping[str, str]) -> Settings:
         settings = validate(document, Settings)
         data = settings.model_dump()
     data["config_dir"] = config_dir
+    _check_environment(environ)
     scoring = dict(data.get("scoring") or {})  # type: ignore[call-overload]
     if environ.get("MODBOT_CHECKPOINT"):
         scoring["checkpoint"] = Path(environ["MODBOT_CHECKPOINT"])
     if environ.get("MODBOT_SCORER"):
-        scoring["backend"] = environ["MODBOT_SCORER"]
+        scoring["backend"] = environ["MODBOT_SCORER"].strip().lower()
     data["scoring"] = scoring
     if environ.get("MODBOT_DB"):
         data["database"] = Path(environ["MODBOT_DB"])
     if environ.get("MODBOT_LOG_LEVEL"):
-        data["log_level"] = environ["MODBOT_LOG_LEVEL"]
+        data["log_level"] = environ["MODBOT_LOG_LEVEL"].strip().upper()
     token = environ.get("DISCORD_TOKEN", "").strip()
     data["discord_token"] = SecretStr(token) if token else None
     return Settings.model_validate(data)
+
+
+@dataclass(frozen=True)
+class EnvironmentProblem(Problem):
+    """A bad environment value: `MODBOT_SCORER='bogus': use detoxify or profanity (environment)`."""
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.message} (environment variable)"
+
+
+_ENV_CHOICES = {
+    "MODBOT_SCORER": ("detoxify", "profanity"),
+    "MODBOT_LOG_LEVEL": ("DEBUG", "INFO", "WARNING", "ERROR"),
+}
+
+
+def _check_environment(environ: Mapping[str, str]) -> None:
+    problems: list[Problem] = []
+    for name, choices in _ENV_CHOICES.items():
+        value = environ.get(name, "").strip()
+        if value and value.upper() not in {choice.upper() for choice in choices}:
+            problems.append(EnvironmentProblem("environment", 0, name, f"{value!r}: use one of {', '.join(choices)}"))
+    for name in ("MODBOT_DB", "MODBOT_CHECKPOINT"):
+        if "\x00" in environ.get(name, ""):
+            problems.append(EnvironmentProblem("environment", 0, name, "contains a NUL byte: give a file path"))
+    if problems:
+        raise ConfigError(problems)
 
 
 class SettingsHolder:

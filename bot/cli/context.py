@@ -14,7 +14,17 @@ from dotenv import dotenv_values
 
 from bot.settings import Settings, load_settings
 
-EXIT_CONFIG = 2
+EXIT_CONFIG = 2  # usage and validation errors: the user fixes the command line, a file or the input
+EXIT_RUNTIME = 1  # runtime failures: the database, the network, Discord
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception as one line: its message, else its type; a chained cause's message added when it says more."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    cause = exc.__cause__ or exc.__context__
+    if cause is not None and str(cause) and str(cause) not in text:
+        text += f" ({' '.join(str(cause).split())})"
+    return text if len(text) <= 400 else text[:399] + "…"
 
 
 class UsageProblem(click.ClickException):

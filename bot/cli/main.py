@@ -12,12 +12,16 @@ from typing import Any
 
 import click
 
-from bot.cli.context import EXIT_CONFIG, CliContext, build_environ
+from bot.cli.context import EXIT_CONFIG, EXIT_RUNTIME, CliContext, build_environ, one_line
 from bot.yamlconf import ConfigError
 
 
 class ModbotGroup(click.Group):
-    """Config problems end any command the same way: one `file:line: key: message` per line, exit 2."""
+    """How every command ends on an expected failure:
+    - usage and validation problems (a config file, an argument, bad input data): exit 2, one line each
+      (`file:line: key: message` for config files);
+    - runtime failures (a database that cannot be opened, a network that cannot be reached): exit 1, one line;
+    - a traceback only with -v."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -26,6 +30,14 @@ class ModbotGroup(click.Group):
             for problem in exc.problems:
                 click.echo(str(problem), err=True)
             ctx.exit(EXIT_CONFIG)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            if isinstance(ctx.obj, CliContext) and ctx.obj.verbose:
+                raise
+            command = ctx.invoked_subcommand or "modbot"
+            click.echo(f"modbot {command}: {one_line(exc)} (run with -v for the details)", err=True)
+            ctx.exit(EXIT_RUNTIME)
 
 
 @click.group(cls=ModbotGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -41,7 +53,7 @@ def cli(ctx: click.Context, config_dir: Path, db_path: Path | None, verbose: boo
     """modbot: a Discord comment section for news articles, kept civil."""
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+        format="%(asctime)s %(levelname)s %(name)s %(message)s" if verbose else "%(levelname)s: %(message)s",
     )
     given = ctx.get_parameter_source("config_dir") is not click.core.ParameterSource.DEFAULT
     ctx.obj = CliContext(

@@ -16,8 +16,6 @@ from bot.cli.context import CliContext, pass_cli
 async def _judge(cli: CliContext, text: str, channel_id: int) -> dict[str, Any]:
     settings = cli.settings.model_copy(update={"database": Path(":memory:")})
     async with App.open(settings) as app:
-        for warning in app.rules.warnings:
-            click.echo(f"warning: {warning}", err=True)
         normalized, scores, decision = await app.dry_pipeline().trial(text, channel_id=channel_id)
     return {
         "text": text,

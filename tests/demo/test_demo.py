@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bot.discord_adapter.demo.driver import run_demo
 from bot.discord_adapter.demo.scenario import bundled_page, load_scenario
 from bot.settings import Settings
@@ -58,6 +60,7 @@ replies:
     assert report.model == "test/keywords 1" and not report.fallback
 
 
+@pytest.mark.slow
 def test_cli_demo_runs_offline_without_token_and_leaves_cases(tmp_path: Path) -> None:
     config = tmp_path / "config"
     config.mkdir()
@@ -83,6 +86,7 @@ def test_cli_demo_runs_offline_without_token_and_leaves_cases(tmp_path: Path) ->
     assert {"delete", "warn"} <= {action for case in cases for action in case["actions"]}
 
 
+@pytest.mark.slow
 def test_run_without_a_token_runs_the_demo(tmp_path: Path) -> None:
     config = tmp_path / "config"
     config.mkdir()
@@ -99,3 +103,30 @@ def test_run_without_a_token_runs_the_demo(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("No DISCORD_TOKEN set")
     assert "Scoring model: profanity-check 1.9.1 (FALLBACK" in result.stdout
+
+
+@pytest.mark.slow
+def test_the_demo_runs_again_on_the_same_database_and_from_a_folder_without_config(tmp_path: Path) -> None:
+    # The defect: a second run reused the first run's message ids ("already judged"), the old strikes earned a
+    # timeout, and a 403 from SimCord ended the demo with a traceback.
+    env = {k: v for k, v in os.environ.items() if k not in ("DISCORD_TOKEN", "MODBOT_SCORER", "MODBOT_DB")}
+    env["TORCH_HOME"] = str(tmp_path / "torch")
+    env["XDG_STATE_HOME"] = str(tmp_path / "state")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    db = tmp_path / "same.db"
+    runs = [
+        subprocess.run([sys.executable, "-m", "bot", "--db", str(db), "demo"], cwd=elsewhere, env=env,
+                       capture_output=True, text=True, timeout=300)
+        for _ in range(2)
+    ]
+    for run in runs:
+        assert run.returncode == 0, run.stderr
+        assert "already judged" not in run.stdout and "Traceback" not in run.stderr
+        assert "bot/starter/rules.yaml" in run.stdout  # no config/ here: the packaged starter configuration
+    assert runs[0].stdout.count("XX   case #") == runs[1].stdout.count("XX   case #") > 3
+    default = subprocess.run([sys.executable, "-m", "bot", "demo"], cwd=elsewhere, env=env, capture_output=True,
+                             text=True, timeout=300)
+    assert default.returncode == 0, default.stderr
+    assert str(tmp_path / "state" / "modbot" / "demo.db") in default.stdout  # its own fresh database
+    assert not (elsewhere / "data").exists()

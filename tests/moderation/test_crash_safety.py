@@ -8,9 +8,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bot.records import CaseQuery
 from bot.storage import Database
 from bot.storage.cases import CaseRepository
+
+pytestmark = pytest.mark.slow  # child processes
 
 WRITER = Path(__file__).with_name("crash_writer.py")
 TOTAL = 600

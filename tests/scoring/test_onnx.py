@@ -17,6 +17,8 @@ from bot.scoring.onnx_engine import META_FILE, OnnxEngine, export_folder, read_m
 from bot.scoring.onnx_export import STEPS, ExportError, ensure_export, export
 from tests.synthetic import SyntheticCheckpoint
 
+pytestmark = pytest.mark.slow  # child processes
+
 ROOT = Path(__file__).resolve().parents[2]
 BAD_INPUT = ["", "x" * 10_000, "😀🔥💯🙄", "Привет мир, hello world, مرحبا بالعالم, 你好世界", "\u200b\u200d", "a",
              "word " * 3000]
