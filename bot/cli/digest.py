@@ -115,8 +115,11 @@ def digest(cli: CliContext, once: bool, dry_run: bool) -> None:
     outcomes = asyncio.run(_digest(settings, dry_run, once))
     for outcome in outcomes:
         line = f"{outcome.url}: {outcome.status}"
-        if outcome.status == "primed":
-            line += f" ({outcome.new} items marked as seen{'' if not dry_run else ' on a real run'}, nothing posted)"
+        if outcome.status == "primed" and dry_run:
+            line += (f" (a new feed: a real run marks its {outcome.new} items as seen and posts nothing; items "
+                     f"published after that are posted like these {len(outcome.previews)} previews)")
+        elif outcome.status == "primed":
+            line += f" ({outcome.new} items marked as seen, nothing posted)"
         elif outcome.status == "polled":
             done = len(outcome.previews) if dry_run else len(outcome.posted)
             line += f" ({outcome.new} new, {done} {'would be posted' if dry_run else 'posted'}"

@@ -141,11 +141,15 @@ class DigestService:
     async def _prime(
         self, feed: FeedSettings, state: FeedState, items: list[tuple[str, FeedEntry]], now: datetime
     ) -> FeedOutcome:
-        if not self._dry_run:
+        previews: list[ArticlePost] = []
+        if self._dry_run:  # what posts look like: the newest items, as many as a day's cap allows
+            for _key, entry in items[: max(0, feed.daily_cap)]:
+                previews.append(await self._prepare(feed, entry))
+        else:
             await self._store.add(feed.url, [_new(key, entry) for key, entry in items], "seen", now)
         await self._save(dataclasses.replace(state, primed=True))
         log.info("digest.poll feed=%s status=primed seen=%d posted=0", feed.url, len(items))
-        return FeedOutcome(feed.url, "primed", new=len(items))
+        return FeedOutcome(feed.url, "primed", new=len(items), previews=tuple(previews))
 
     async def _post_new(self, feed: FeedSettings, items: list[tuple[str, FeedEntry]], now: datetime) -> FeedOutcome:
         known = await self._store.known_keys([key for key, _ in items])

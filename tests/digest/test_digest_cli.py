@@ -97,7 +97,10 @@ async def test_digest_dry_run_and_feeds_listing(tmp_path: Path, site: LocalSite)
     )
     result = await asyncio.to_thread(run, tmp_path, "digest", "--once", "--dry-run")
     assert result.exit_code == 0, result.output
-    assert f"{site.base}/feed.rss: primed (2 items marked as seen on a real run, nothing posted)" in result.stdout
+    # A new feed: the dry run shows what posts look like (the defect: it only said "primed", on every run).
+    assert f"{site.base}/feed.rss: primed (a new feed: a real run marks its 2 items as seen" in result.stdout
+    assert "like these 2 previews" in result.stdout
+    assert result.stdout.count("channel 5: ") == 2, result.stdout  # one preview per item
 
     listing = await asyncio.to_thread(run, tmp_path, "feeds")
     assert listing.exit_code == 0, listing.output
