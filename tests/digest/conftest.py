@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gzip
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -39,6 +40,18 @@ class LocalSite:
         self.serve(path, (FIXTURES / name).read_bytes(), content_type, etag)
 
 
+@contextlib.asynccontextmanager
+async def loopback(app: web.Application) -> AsyncIterator[str]:
+    """Serve `app` on a free loopback port for the block; yields its base URL."""
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    try:
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}"
+    finally:
+        await runner.cleanup()
+
+
 @pytest.fixture
 async def site() -> AsyncIterator[LocalSite]:
     routes = SiteRoutes()
@@ -58,15 +71,8 @@ async def site() -> AsyncIterator[LocalSite]:
 
     app = web.Application()
     app.router.add_route("GET", "/{tail:.*}", handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    server = web.TCPSite(runner, "127.0.0.1", 0)
-    await server.start()
-    port = runner.addresses[0][1]
-    try:
-        yield LocalSite(f"http://127.0.0.1:{port}", routes)
-    finally:
-        await runner.cleanup()
+    async with loopback(app) as base:
+        yield LocalSite(base, routes)
 
 
 @dataclass
@@ -108,12 +114,5 @@ async def pages_site() -> AsyncIterator[PagesSite]:
         pytest.skip("../shared/data/extraction/html is absent")
     app = web.Application()
     app.router.add_route("GET", "/{mode}/{name}", _serve_page)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    server = web.TCPSite(runner, "127.0.0.1", 0)
-    await server.start()
-    port = runner.addresses[0][1]
-    try:
-        yield PagesSite(f"http://127.0.0.1:{port}")
-    finally:
-        await runner.cleanup()
+    async with loopback(app) as base:
+        yield PagesSite(base)
