@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -31,15 +32,14 @@ def test_without_keys_it_exits_2_with_one_line(tmp_path: Path) -> None:
 
 
 async def test_serve_answers_then_stops_on_sigterm(tmp_path: Path) -> None:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "--config", str(tmp_path), "serve", "--port", "0"], cwd=tmp_path,
-        env=_env(tmp_path, MODBOT_SCORER="profanity", MODBOT_SERVE_KEYS=KEY), stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "--config", str(tmp_path), "serve", "--port", "0", cwd=tmp_path,
+        env=_env(tmp_path, MODBOT_SCORER="profanity", MODBOT_SERVE_KEYS=KEY), stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE)
     try:
         assert process.stdout is not None
-        banner = process.stdout.readline()  # printed once the port is bound
-        assert banner.startswith("modbot serve: http://127.0.0.1:"), banner + (process.stderr.read() if
-                                                                                process.stderr else "")
+        banner = (await asyncio.wait_for(process.stdout.readline(), timeout=120)).decode()  # once the port is bound
+        assert banner.startswith("modbot serve: http://127.0.0.1:"), banner
         url = banner.split()[2].removesuffix("/v1alpha1/comments:analyze")
         assert "model=profanity-check" in banner and "storage=on" in banner
         async with aiohttp.ClientSession() as session:
@@ -53,8 +53,9 @@ async def test_serve_answers_then_stops_on_sigterm(tmp_path: Path) -> None:
                 health = await response.json()
         assert health["attributes"] == ["PROFANITY"] and health["storage"] == "on"
     finally:
-        process.send_signal(signal.SIGTERM)
-        out, err = process.communicate(timeout=30)
-    assert process.returncode == 0, err
-    assert "stopping" in out
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+        out, err = await asyncio.wait_for(process.communicate(), timeout=30)
+    assert process.returncode == 0, err.decode()
+    assert b"stopping" in out
     assert (tmp_path / "serve.db").exists()

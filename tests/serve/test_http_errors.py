@@ -63,9 +63,12 @@ async def test_missing_or_bad_key(key: str | None, code: int, status: str, words
 
 
 async def test_the_key_may_come_in_googles_header() -> None:
-    async with running(StaticScorer()) as (address, _), aiohttp.ClientSession() as session:
-        async with session.post(address.url + ANALYZE, json=_body(), headers={"X-Goog-Api-Key": KEY}) as response:
-            assert response.status == 200
+    async with (
+        running(StaticScorer()) as (address, _),
+        aiohttp.ClientSession() as session,
+        session.post(address.url + ANALYZE, json=_body(), headers={"X-Goog-Api-Key": KEY}) as response,
+    ):
+        assert response.status == 200
 
 
 @pytest.mark.parametrize(

@@ -63,7 +63,7 @@ def test_keys_come_from_environment_and_file(tmp_path: Path) -> None:
         load_keys({}, None)
     with pytest.raises(KeysError, match="at least 16 characters"):
         load_keys({"MODBOT_SERVE_KEYS": "short"}, None)
-    with pytest.raises(KeysError, match="serve.keys_file"):
+    with pytest.raises(KeysError, match=r"serve\.keys_file"):
         load_keys({}, tmp_path / "absent.txt")
 
 
