@@ -166,11 +166,17 @@ def run_http(texts: list[str], args: argparse.Namespace) -> dict[str, Any]:
         url = server.stdout.readline().strip()
         if not url.startswith("http://"):
             raise SystemExit(f"the server child did not start (exit {server.wait()})")
-        return asyncio.run(http_side(url, texts, args))
+        result = asyncio.run(http_side(url, texts, args))
+        print(json.dumps(result), file=sys.stderr)  # kept even if the in-process side fails
+        return result
     finally:
         if server.stdin is not None:
             server.stdin.close()
-        server.wait(timeout=60)
+        try:
+            server.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
 
 
 # --- the in-process side -------------------------------------------------------------------------------------

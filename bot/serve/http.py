@@ -153,7 +153,9 @@ class Address:
 @contextlib.asynccontextmanager
 async def serving(service: PerspectiveService, host: str, port: int) -> AsyncIterator[Address]:
     """Listen on host:port (0: any free port) until the block ends; yields the bound address."""
-    runner = web.AppRunner(build_app(service), access_log=None, handle_signals=False)
+    # On stop, requests in flight get up to answer_timeout_s (their own ceiling) to be answered.
+    runner = web.AppRunner(build_app(service), access_log=None, handle_signals=False,
+                           shutdown_timeout=service.settings.answer_timeout_s)
     await runner.setup()
     try:
         site = web.TCPSite(runner, host, port, backlog=1024)
