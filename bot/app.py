@@ -52,6 +52,7 @@ from bot.storage.strikes import StrikeLedger
 if TYPE_CHECKING:
     from bot.discord_adapter.client import ModBot
     from bot.discord_adapter.judge import OutcomeHook
+    from bot.serve.service import PerspectiveService
 
 log = logging.getLogger(__name__)
 
@@ -141,6 +142,24 @@ def digest_service(
         settings.digest, storage.articles, fetcher or http_fetcher(settings), publisher, report, clock,
         dry_run=dry_run, feeds=feeds,
     )
+
+
+@contextlib.asynccontextmanager
+async def perspective_service(
+    settings: Settings, scorer: Scorer, keys: frozenset[str]
+) -> AsyncIterator[PerspectiveService]:
+    """`modbot serve`'s service: the scorer behind Perspective's API; suggestscore verdicts stored when
+    `serve.storage` is on."""
+    from bot.serve.keys import KeyRing
+    from bot.serve.service import PerspectiveService
+    from bot.storage.suggestions import SuggestionRepository
+
+    ring = KeyRing(keys, settings.serve.rate_per_key, settings.serve.burst_per_key)
+    if not settings.serve.storage:
+        yield PerspectiveService(scorer, ring, settings.serve, None)
+        return
+    async with Database.open(settings.database) as db:
+        yield PerspectiveService(scorer, ring, settings.serve, SuggestionRepository(db))
 
 
 def http_fetcher(settings: Settings) -> HttpFetcher:

@@ -447,3 +447,21 @@ class Erased:
     review_items: int
     scored_messages: int
     strikes: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SuggestedScore:
+    """A client's verdict on a comment (Perspective's `comments:suggestscore`): the scores it says are right.
+
+    `text` is None when the client asked `doNotStore` or the service keeps no text; `text_sha256` is always
+    there, so a verdict can still be matched to a later case about the same text.
+    """
+
+    key_id: str  # a short hash of the API key, never the key
+    text: str | None
+    text_sha256: str
+    scores: Mapping[str, float]  # Perspective attribute -> value in [0, 1]
+    languages: tuple[str, ...] = ()
+    community_id: str | None = None
+    client_token: str | None = None
+    created_at: datetime | None = None  # set by the store

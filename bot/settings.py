@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from bot.durations import parse_duration
 from bot.yamlconf import ConfigError, Problem, read_yaml, validate
@@ -20,6 +20,40 @@ from bot.yamlconf import ConfigError, Problem, read_yaml, validate
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# Perspective API attributes a remote scorer may ask for (see bot/serve/attributes.py for the label map).
+PerspectiveAttribute = Literal[
+    "TOXICITY", "SEVERE_TOXICITY", "IDENTITY_ATTACK", "INSULT", "PROFANITY", "THREAT", "SEXUALLY_EXPLICIT",
+]
+
+
+class RemoteScoringSettings(_Section):
+    """Score through a Perspective-compatible endpoint (`modbot serve`, or another) instead of a local model."""
+
+    url: str  # e.g. http://scorer.internal:8080 (the API root; /v1alpha1/comments:analyze is appended)
+    key: SecretStr | None = None  # better: MODBOT_REMOTE_KEY in the environment (it overrides this)
+    timeout: float = Field(default=5.0, gt=0, le=120)  # seconds per request; past it: Scores(timed_out=True)
+    attributes: tuple[PerspectiveAttribute, ...] = (
+        "TOXICITY", "SEVERE_TOXICITY", "IDENTITY_ATTACK", "INSULT", "PROFANITY", "THREAT",
+    )
+    max_connections: int = Field(default=32, ge=1, le=1024)
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("attributes")
+    @classmethod
+    def _attributes(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if not value:
+            raise ValueError("name at least one attribute")
+        if len(set(value)) != len(value):
+            raise ValueError("names an attribute twice")
+        return value
 
 
 class ScoringSettings(_Section):
@@ -39,6 +73,7 @@ class ScoringSettings(_Section):
     timeout_s: float = Field(default=5.0, gt=0)
     on_timeout: Literal["flag", "allow"] = "flag"
     cache_size: int = Field(default=4096, ge=0)
+    remote: RemoteScoringSettings | None = None  # set: score through this endpoint, load no local model
 
 
 class DiscordSettings(_Section):
@@ -49,12 +84,27 @@ class DiscordSettings(_Section):
     appeal_hint: str = "Reply with the Appeal button below, or contact the moderators."
     catchup_limit: int = Field(default=200, ge=0, le=10_000)  # messages per thread never seen before
     review_timeout: str = "1h"  # what the Timeout button in the review queue gives
+    # Gateway sharding (docs/scaling.md): shard_count shards in all; this process runs shard_ids (all if empty).
+    shard_count: int | None = Field(default=None, ge=1, le=65_536)
+    shard_ids: tuple[int, ...] = ()
 
     @field_validator("review_timeout")
     @classmethod
     def _review_timeout(cls, value: str) -> str:
         parse_duration(value)
         return value
+
+    @model_validator(mode="after")
+    def _shards(self) -> DiscordSettings:
+        if self.shard_ids and self.shard_count is None:
+            raise ValueError("shard_ids needs shard_count (the total number of shards across all processes)")
+        if len(set(self.shard_ids)) != len(self.shard_ids):
+            raise ValueError("shard_ids lists a shard twice")
+        if self.shard_count is not None:
+            outside = [shard for shard in self.shard_ids if not 0 <= shard < self.shard_count]
+            if outside:
+                raise ValueError(f"shard_ids {outside} are outside 0..{self.shard_count - 1} (shard_count)")
+        return self
 
 
 def check_feed_url(value: str) -> str:
@@ -107,6 +157,25 @@ class DigestSettings(_Section):
         return value
 
 
+class ServeSettings(_Section):
+    """`modbot serve`: a Perspective-compatible HTTP scoring service. API keys never live here: they come from
+    MODBOT_SERVE_KEYS (comma-separated) or `keys_file` (one key per line, relative to the config directory)."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65_535)
+    keys_file: Path | None = None
+    max_pending: int = Field(default=256, ge=1, le=100_000)  # analyses admitted at once; beyond: 429
+    max_body_bytes: int = Field(default=65_536, ge=1024, le=16 * 1024 * 1024)  # beyond: 413
+    max_comment_bytes: int = Field(default=20_480, ge=1, le=1_048_576)  # Perspective's limit (UTF-8 bytes)
+    max_spans: int = Field(default=64, ge=1, le=1024)  # sentences scored for spanAnnotations
+    rate_per_key: float = Field(default=50.0, gt=0)  # requests/s each key may sustain; beyond: 429
+    burst_per_key: int = Field(default=100, ge=1)
+    retry_after_s: int = Field(default=1, ge=1, le=3600)  # the Retry-After a 429/503 carries
+    answer_timeout_s: float = Field(default=10.0, gt=0, le=300)  # hard ceiling on one analysis: then 503
+    storage: bool = True  # suggestscore verdicts go to the database; false: accepted, nothing stored
+    store_text: bool = True  # keep a suggestion's comment text (never when the request says doNotStore)
+
+
 class Settings(_Section):
     database: Path = Path("data/modbot.db")
     rules_file: Path = Path("rules.yaml")  # relative to the config directory
@@ -115,6 +184,7 @@ class Settings(_Section):
     scoring: ScoringSettings = ScoringSettings()
     discord: DiscordSettings = DiscordSettings()
     digest: DigestSettings = DigestSettings()
+    serve: ServeSettings = ServeSettings()
     discord_token: SecretStr | None = None  # from DISCORD_TOKEN only
     config_dir: Path = Path("config")
 
@@ -128,12 +198,20 @@ class Settings(_Section):
     def rules_path(self) -> Path:
         return self.rules_file if self.rules_file.is_absolute() else self.config_dir / self.rules_file
 
+    @property
+    def serve_keys_path(self) -> Path | None:
+        path = self.serve.keys_file
+        if path is None:
+            return None
+        return path if path.is_absolute() else self.config_dir / path
+
 
 def load_settings(config_dir: Path, environ: Mapping[str, str]) -> Settings:
     """Read `settings.yaml` from `config_dir` (absent: defaults) and apply the environment.
 
     Environment: DISCORD_TOKEN, MODBOT_DB (database path), MODBOT_CHECKPOINT (detoxify checkpoint),
-    MODBOT_SCORER (detoxify|profanity), MODBOT_LOG_LEVEL.
+    MODBOT_SCORER (detoxify|profanity), MODBOT_LOG_LEVEL, MODBOT_REMOTE_KEY (scoring.remote.key).
+    MODBOT_SERVE_KEYS is read by `modbot serve` itself (bot/serve/keys.py), not here.
     """
     path = config_dir / "settings.yaml"
     data: dict[str, object] = {}
@@ -150,6 +228,8 @@ def load_settings(config_dir: Path, environ: Mapping[str, str]) -> Settings:
         scoring["checkpoint"] = Path(environ["MODBOT_CHECKPOINT"])
     if environ.get("MODBOT_SCORER"):
         scoring["backend"] = environ["MODBOT_SCORER"].strip().lower()
+    if environ.get("MODBOT_REMOTE_KEY") and scoring.get("remote"):
+        scoring["remote"] = {**scoring["remote"], "key": SecretStr(environ["MODBOT_REMOTE_KEY"])}
     data["scoring"] = scoring
     if environ.get("MODBOT_DB"):
         data["database"] = Path(environ["MODBOT_DB"])

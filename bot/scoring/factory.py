@@ -36,6 +36,10 @@ class DetoxifyUnavailable(Exception):
 
 def known_labels(settings: ScoringSettings) -> frozenset[str]:
     """Labels the configured scorer can produce; loads nothing."""
+    if settings.remote is not None:
+        from bot.scoring.remote import remote_labels
+
+        return remote_labels(settings.remote)
     if settings.backend == "profanity":
         return frozenset({PROFANITY_LABEL})
     labels = set(ARCHITECTURES[settings.model_type].labels)
@@ -120,6 +124,13 @@ def load_engine(settings: ScoringSettings) -> InferenceEngine:
 
 
 async def open_scorer(settings: ScoringSettings) -> Scorer:
+    if settings.remote is not None:  # a `modbot serve` (or any Perspective-compatible endpoint) scores instead
+        from bot.scoring.remote import RemoteScorer, RemoteUnavailable
+
+        try:
+            return await RemoteScorer.open(settings.remote)
+        except RemoteUnavailable as exc:
+            raise ScorerUnavailable(str(exc)) from exc
     engine = await asyncio.to_thread(load_engine, settings)
     info = engine.info
     log.info("scoring live model=%s version=%r fallback=%s labels=%s note=%r", info.name, info.version,
