@@ -1,13 +1,24 @@
-"""Undo the tricks people use to slip words past a filter, before matching and scoring.
+"""Undo the tricks people use to slip words past a filter: the readings a human perceives, for rules and the model.
 
-Steps, in order:
+Steps, in order (one pass per reading):
 1. Unicode NFKC (full-width and styled letters become plain ones: "ｆｕｃｋ", "𝐟𝐮𝐜𝐤").
 2. Undo right-to-left overrides (what is shown reversed is read reversed), then drop format characters
    (zero-width space/joiner, bidi controls) and combining marks (zalgo).
-3. Map homoglyphs to the Latin letter they imitate (Cyrillic "а" -> "a"), from Unicode's confusables data.
-4. Leetspeak inside words ("h4te" -> "hate", "a$$" -> "ass"); plain numbers stay numbers.
-5. Join spaced-out letters ("f u c k", "f.u.c.k" -> "fuck").
-Stretched letters ("fuuuuck") are handled by the word matcher, which compares letter runs.
+3. Homoglyphs: in a word that mixes scripts ("κіӏӏ", "ѕӏυrԝοrԁ"), or a look-alike word in a Latin message, each
+   letter becomes the Latin letter a reader sees, from Unicode's confusables data (small capitals and the few
+   letters whose listed prototype is not what a reader sees, such as Cyrillic "ӏ" -> "l", are corrected).
+   Words written wholly in another script ("предложение") stay as they are.
+4. Symbols and emoji between two letters ("cu🔥nt"), and filler punctuation inside a word ("id.iot", "f*ck")
+   are removed.
+5. Leetspeak inside words ("h4te" -> "hate", "dum8455" -> "dumbass"); numbers stay numbers ("3am", "2nd",
+   "mp3", "1990s", "$5.99", "10:30", "v1.2.3"). A word that might be either ("d13") is read both ways.
+6. Spaced-out letters are joined ("f u c k", "f.u.c.k" -> "fuck") without eating a real one-letter word in front
+   ("I h a t e" -> "I hate", "a m o r o n" -> "a moron"); where that is ambiguous both readings are kept.
+7. Stretched letters are collapsed ("fuuuuck" -> "fuck"; also read with doubles, "kiiiill" -> "kiill").
+
+`normalize` returns the primary reading (`clean`) and at most MAX_READINGS - 1 alternatives, each named.
+Word lists and regexes see every reading (one per line of `normalized`); the model scores every reading and the
+worst decides. The cost is bounded: at most MAX_READINGS passes over at most MAX_CHARS characters.
 """
 
 from __future__ import annotations
@@ -15,36 +26,212 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from dataclasses import dataclass
 
 from bot.records import NormalizedText
+
+MAX_CHARS = 20_000  # beyond this nobody is writing a comment; the rest is not worth the CPU
+MAX_READINGS = 4  # the primary reading and at most three alternatives: bounded scoring work per message
+
+PRIMARY = "primary"
 
 _LEET = str.maketrans(
     {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g",
      "@": "a", "$": "s", "!": "i", "|": "i", "+": "t", "€": "e", "£": "l"}
 )
 _LEET_CHARS = frozenset("0134578 9@$!|+€£".replace(" ", ""))
+_LEET_ENDINGS = frozenset("013457")  # what a trailing leet digit usually stands for: o i e a s t
 _LEADING_PUNCT = "\"'([{<«“‘`"
 _TRAILING_PUNCT = "\"'.,;:?!)]}>»”’…-_*~`"
 _SPACED_RUN = re.compile(r"(?<![^\W_])(?:[^\W_][\s.\-_*·,]+){2,}[^\W_](?![^\W_])")
 _SEPARATORS = re.compile(r"[\s.\-_*·,]+")
-MAX_CHARS = 20_000  # beyond this nobody is writing a comment; the rest is not worth the CPU
+_STRETCHED = re.compile(r"([^\W\d_])\1{2,}", re.IGNORECASE)
+# Filler punctuation between two letters: "id.iot", "f*ck", "cu_nt". A dot before a capital is a missing space.
+_INNER_PUNCT = re.compile(r"(?<=[^\W\d_])(?:[*_~^]+|\.(?![A-Z]))(?=[^\W\d_])")
+_NUMERIC = re.compile(r"\d[.:,/]\d|^[$€£¥#]\d|\d%")
+_DIGITS_THEN_LETTERS = re.compile(r"(\d+)([^\W\d_]+)")
+_LETTERS_THEN_DIGITS = re.compile(r"([^\W\d_]+)(\d+)")
+_UNITS = frozenset(
+    "st nd rd th s am pm k m km kg g x p h d w y mb gb tb kb ml l cm mm ft in lb lbs oz v hz mph kph yo bn yr yrs"
+    " min mins sec secs hr hrs".split()
+)
+_FOLDED_SCRIPTS = frozenset({"LATIN", "GREEK", "CYRILLIC", "ARMENIAN", "CHEROKEE"})
+# Where the confusables prototype is not the Latin letter a reader sees, or is not Latin at all.
+_READER_SEES = {
+    "ӏ": "l", "Ӏ": "I", "І": "I", "Ι": "I", "ⅼ": "l", "լ": "l", "κ": "k", "ĸ": "k", "ᴋ": "k", "τ": "t",
+    "ω": "w", "ш": "w", "ʜ": "h", "н": "h", "ɪ": "i", "ı": "i", "ʟ": "l", "ɴ": "n", "ʀ": "r", "ᴛ": "t", "т": "t",
+    "ᴜ": "u", "ᴡ": "w", "м": "m", "ᴍ": "m", "к": "k", "ɢ": "g", "ԍ": "G", "ꮇ": "m", "ꭺ": "a", "ᴀ": "a",
+    "ꭰ": "d", "ꭼ": "e", "ꮋ": "h", "ν": "v", "η": "n", "ι": "i", "ρ": "p", "ʏ": "y", "в": "b", "ᴅ": "d",
+    "ᴇ": "e", "ɑ": "a", "α": "a", "ß": "B",
+}
+_SMALL_CAPITAL = re.compile(r"LATIN (?:LETTER SMALL CAPITAL|SMALL LETTER|CAPITAL LETTER) ([A-Z])")
+
+
+def _latin_of(char: str, depth: int = 0) -> str | None:
+    """The ASCII letter `char` is read as, following confusables entries a few steps; None if it has none."""
+    if char.isascii():
+        return char if char.isalpha() else None
+    if char in _READER_SEES:
+        return _READER_SEES[char]
+    from confusable_homoglyphs import confusables
+
+    name = unicodedata.name(char, "")
+    match = _SMALL_CAPITAL.fullmatch(name)
+    if match:
+        letter = match.group(1)
+        return letter if "CAPITAL LETTER" in name else letter.lower()
+    if depth >= 2:
+        return None
+    for entry in confusables.confusables_data.get(char, ()):
+        target = entry["c"]
+        if len(target) == 1 and target != char:
+            found = _latin_of(target, depth + 1)
+            if found is not None:
+                return found
+    return None
 
 
 @functools.cache
-def _homoglyph_table() -> dict[int, str]:
-    """Non-ASCII characters that Unicode lists as confusable with an ASCII letter or digit."""
+def _homoglyph_table() -> dict[str, str]:
+    """Letters of the folded scripts that Unicode lists as confusable, with the Latin letter a reader sees."""
     from confusable_homoglyphs import confusables
 
-    table: dict[int, str] = {}
-    for char, entries in confusables.confusables_data.items():
-        if len(char) != 1 or char.isascii():
+    table: dict[str, str] = {}
+    for char in [*confusables.confusables_data, *_READER_SEES]:
+        if len(char) != 1 or char.isascii() or not char.isalpha() or _script(char) not in _FOLDED_SCRIPTS:
             continue
-        for entry in entries:
-            target = entry["c"]
-            if len(target) == 1 and target.isascii() and target.isalnum():
-                table[ord(char)] = target
-                break
+        if _script(char) == "LATIN" and unicodedata.decomposition(char):
+            continue  # "é" is a letter with an accent, not a look-alike
+        latin = _latin_of(char)
+        if latin is not None:
+            table[char] = latin
     return table
+
+
+@functools.lru_cache(maxsize=4096)
+def _script(char: str) -> str:
+    name = unicodedata.name(char, "")
+    return name.split(" ", 1)[0] if name else "UNKNOWN"
+
+
+def _fold_word(word: str, latin_context: bool) -> str:
+    letters = [ch for ch in word if ch.isalpha()]
+    scripts = {_script(ch) for ch in letters}
+    if not letters or not scripts <= _FOLDED_SCRIPTS:
+        return word
+    table = _homoglyph_table()
+    if scripts == {"LATIN"}:
+        return "".join(table.get(ch, ch) for ch in word)  # IPA and small-capital look-alikes only
+    if len(scripts) == 1 and not (latin_context and all(ch in table for ch in letters)):
+        return word  # a word in its own script: Greek, Russian, Armenian...
+    return "".join(table.get(ch, ch) for ch in word)
+
+
+def _fold_homoglyphs(text: str) -> str:
+    if text.isascii():
+        return text
+    latin = other = 0
+    for ch in text:
+        if ch.isalpha():
+            if ch.isascii():
+                latin += 1
+            else:
+                other += 1
+    return re.sub(r"\S+", lambda match: _fold_word(match.group(0), latin > other), text)
+
+
+_SYMBOL_CATEGORIES = frozenset({"So", "Sk", "Sm", "Co", "Cn", "Cs"})
+
+
+def _drop_inner_symbols(text: str) -> str:
+    """Remove symbols and emoji that sit between two letters ("cu🔥nt"), and filler punctuation ("id.iot")."""
+    text = _INNER_PUNCT.sub("", text)
+    if text.isascii():
+        return text
+    out: list[str] = []
+    pending: list[str] = []
+    for ch in text:
+        if not ch.isascii() and unicodedata.category(ch) in _SYMBOL_CATEGORIES:
+            pending.append(ch)
+            continue
+        if pending:
+            if not (ch.isalpha() and out and out[-1].isalpha()):
+                out.extend(pending)
+            pending = []
+        out.append(ch)
+    out.extend(pending)
+    return "".join(out)
+
+
+def leet_kind(core: str) -> str:
+    """"yes": leetspeak ("h4te", "5hit", "dum8455"); "no": a number or a code ("3am", "mp3", "A55", "1990s");
+    "maybe": could be either ("d13", "4ss"), so it is read both ways."""
+    if not any(ch.isalpha() for ch in core) or not any(ch in _LEET_CHARS for ch in core) or _NUMERIC.search(core):
+        return "no"
+    match = _DIGITS_THEN_LETTERS.fullmatch(core)
+    if match:
+        digits, letters = match.groups()
+        if letters.casefold() in _UNITS or not all(ch in _LEET_CHARS for ch in digits):
+            return "no"
+        return "yes" if len(digits) == 1 and len(letters) >= 3 else "maybe"
+    match = _LETTERS_THEN_DIGITS.fullmatch(core)
+    if match:
+        letters, digits = match.groups()
+        if len(digits) == 1 or digits[-1] not in _LEET_ENDINGS or not all(ch in _LEET_CHARS for ch in digits):
+            return "no"  # mp3, ps5, covid19, xbox360
+        if letters.isupper() and len(letters) <= 3:
+            return "no"  # a code: A55, M25, DC10
+        return "yes" if len(digits) >= 3 and len(letters) >= 2 else "maybe"
+    return "yes"
+
+
+def _deleet_word(word: str, maybe: bool = False) -> str:
+    """Fold leet characters in a whitespace-delimited word; `maybe`: also the words that could be numbers."""
+    core = word.lstrip(_LEADING_PUNCT).rstrip(_TRAILING_PUNCT)
+    if not core:
+        return word
+    kind = leet_kind(core)
+    if kind == "no" or (kind == "maybe" and not maybe):
+        return word
+    start = word.index(core)
+    return word[:start] + core.translate(_LEET) + word[start + len(core):]
+
+
+def _join_spaced(text: str, split_first: bool | None) -> str:
+    """`split_first`: keep a leading one-letter word ("I", "a") apart; None: as the letter's case suggests."""
+
+    def join(match: re.Match[str]) -> str:
+        run = match.group(0)
+        letters = _SEPARATORS.sub("", run)
+        first_word = letters[0] in "aAiI" and len(letters) >= 4 and _SEPARATORS.match(run, 1) is not None
+        split = split_first if split_first is not None else letters[0] in "IaA"
+        if first_word and split and run[1:2].isspace():
+            return f"{letters[0]} {letters[1:]}"
+        return letters
+
+    return _SPACED_RUN.sub(join, text)
+
+
+def _collapse(text: str, keep: int) -> str:
+    return _STRETCHED.sub(lambda match: match.group(0)[:keep], text)
+
+
+@dataclass(frozen=True, slots=True)
+class _Choice:
+    displayed: bool = True  # read a right-to-left override as it displays (reversed), else drop it
+    split_first: bool | None = None  # a spaced run's leading "a"/"I": apart, glued, or by its case
+    keep: int = 1  # letters kept from a stretched run
+    maybe_leet: bool = False  # also fold words that could be numbers ("d13")
+
+
+def _prepared(text: str, displayed: bool) -> str:
+    text = _strip_invisible(_unreverse(text) if displayed else text)
+    return _drop_inner_symbols(_fold_homoglyphs(text))
+
+
+def _read(prepared: str, choice: _Choice) -> str:
+    text = " ".join(_deleet_word(word, choice.maybe_leet) for word in prepared.split(" "))
+    return _collapse(_join_spaced(text, choice.split_first), choice.keep)
 
 
 _RLO_RUN = re.compile("\u202e([^\u202c\n]*)\u202c?")
@@ -56,54 +243,72 @@ def _unreverse(text: str) -> str:
 
 
 def _strip_invisible(text: str) -> str:
+    if text.isascii() and text.isprintable():
+        return text
     decomposed = unicodedata.normalize("NFD", text)
     kept = [ch for ch in decomposed if unicodedata.category(ch) not in ("Cf", "Mn", "Me", "Cc") or ch in "\n\t"]
     return unicodedata.normalize("NFC", "".join(kept))
 
 
-_NUMBER_WITH_SUFFIX = re.compile(r"^(?:\d+[^\W\d_]{1,2}|[^\W\d_]{1,2}\d+|\d{2,}[^\W\d_]+|[^\W\d_]+\d{2,})$")
-
-
-def _deleet_word(word: str) -> str:
-    """Fold leet characters in a whitespace-delimited word that contains at least one letter.
-
-    Numbers with a unit or a short suffix ("3am", "5pm", "2nd", "mp3", "covid19") are words, not leet.
-    """
-    core = word.lstrip(_LEADING_PUNCT).rstrip(_TRAILING_PUNCT)
-    if not core or not any(ch.isalpha() for ch in core) or not any(ch in _LEET_CHARS for ch in core):
-        return word
-    if _NUMBER_WITH_SUFFIX.match(core):
-        return word
-    start = word.index(core)
-    return word[:start] + core.translate(_LEET) + word[start + len(core):]
-
-
-def _join_spaced(text: str) -> str:
-    return _SPACED_RUN.sub(lambda match: _SEPARATORS.sub("", match.group(0)), text)
-
-
 def clean(text: str, *, displayed: bool = True) -> str:
-    """The text the model sees: evasions undone, case and punctuation kept.
+    """The primary reading the model sees: evasions undone, case and punctuation kept.
 
     `displayed`: read right-to-left overrides as they display (reversed); else just drop them.
     """
     text = unicodedata.normalize("NFKC", text[:MAX_CHARS])
-    text = _strip_invisible(_unreverse(text) if displayed else text)
-    text = text.translate(_homoglyph_table())
-    text = " ".join(_deleet_word(word) for word in text.split(" "))
-    return _join_spaced(text)
+    return _read(_prepared(text, displayed), _Choice(displayed=displayed))
+
+
+def readings(text: str) -> list[tuple[str, str]]:
+    """(name, text) for the primary reading and the alternatives that differ from it, at most MAX_READINGS."""
+    base = unicodedata.normalize("NFKC", text[:MAX_CHARS])
+    prepared = {True: _prepared(base, True)}
+    primary = _read(prepared[True], _Choice())
+    flips: list[tuple[str, _Choice]] = []
+    if "\u202e" in base:
+        prepared[False] = _prepared(base, False)
+        flips.append(("rtl-dropped", _Choice(displayed=False)))
+    if _STRETCHED.search(primary) or _STRETCHED.search(prepared[True]):
+        flips.append(("stretched-doubles", _Choice(keep=2)))
+    if any(leet_kind(word.lstrip(_LEADING_PUNCT).rstrip(_TRAILING_PUNCT)) == "maybe"
+           for word in prepared[True].split()):
+        flips.append(("leet-numbers", _Choice(maybe_leet=True)))
+    if any(_SEPARATORS.sub("", m.group(0))[:1] in "aAiI" for m in _SPACED_RUN.finditer(prepared[True])):
+        split = _read(prepared[True], _Choice(split_first=True))
+        flips.append(("spaced-glued" if split == primary else "spaced-split",
+                      _Choice(split_first=split != primary)))
+    out = [(PRIMARY, primary)]
+    seen = {primary}
+    candidates = [(name, _read(prepared[choice.displayed], choice)) for name, choice in flips]
+    if len(flips) > 1:
+        combined = _Choice(
+            displayed=all(choice.displayed for _, choice in flips),
+            split_first=next((choice.split_first for _, choice in flips if choice.split_first is not None), None),
+            keep=max(choice.keep for _, choice in flips),
+            maybe_leet=any(choice.maybe_leet for _, choice in flips),
+        )
+        candidates.append(("+".join(name for name, _ in flips), _read(prepared[combined.displayed], combined)))
+    for name, reading in candidates:
+        if reading not in seen and len(out) < MAX_READINGS:
+            seen.add(reading)
+            out.append((name, reading))
+    return out
 
 
 def normalize(text: str) -> NormalizedText:
-    """Both forms the rules look at: the raw text, and the cleaned, case-folded text."""
-    cleaned = clean(text)
-    if "\u202e" in text:
-        # An override can hide a word either way: written reversed to display forwards, or dropped in as noise.
-        # Word lists and regexes see both readings, one per line; the model scores both.
-        dropped = clean(text, displayed=False)
-        if dropped != cleaned:
-            return NormalizedText(text, cleaned, f"{cleaned.casefold()}\n{dropped.casefold()}", (dropped,))
-    return NormalizedText(raw=text, clean=cleaned, normalized=cleaned.casefold())
+    """The raw text, the primary reading, and the other plausible readings (each named); word lists and regexes
+    see them all, case-folded, one per line."""
+    found = readings(text)
+    cleaned = found[0][1]
+    others = found[1:]
+    normalized = "\n".join(reading.casefold() for _, reading in found)
+    return NormalizedText(
+        raw=text,
+        clean=cleaned,
+        normalized=normalized,
+        alternatives=tuple(reading for _, reading in others),
+        names=tuple(name for name, _ in others),
+    )
 
 
 _TOKEN = re.compile(r"[^\W_]+")
