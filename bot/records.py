@@ -137,6 +137,7 @@ class RuleHit:
     rule_id: str
     variant: Variant
     detail: str  # human readable: "toxicity 0.93 >= 0.90", "word 'idiot'"
+    term: str | None = None  # the listed word or pattern that matched (none for score rules)
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,9 +26,10 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.records import NormalizedText
+from bot.records import NormalizedText, Scores
 
 MAX_CHARS = 20_000  # beyond this nobody is writing a comment; the rest is not worth the CPU
 MAX_READINGS = 4  # the primary reading and at most three alternatives: bounded scoring work per message
@@ -51,10 +52,11 @@ _INNER_PUNCT = re.compile(r"(?<=[^\W\d_])(?:[*_~^]+|\.(?![A-Z]))(?=[^\W\d_])")
 _NUMERIC = re.compile(r"\d[.:,/]\d|^[$€£¥#]\d|\d%")
 _DIGITS_THEN_LETTERS = re.compile(r"(\d+)([^\W\d_]+)")
 _LETTERS_THEN_DIGITS = re.compile(r"([^\W\d_]+)(\d+)")
-_UNITS = frozenset(
-    "st nd rd th s am pm k m km kg g x p h d w y mb gb tb kb ml l cm mm ft in lb lbs oz v hz mph kph yo bn yr yrs"
-    " min mins sec secs hr hrs".split()
-)
+_UNITS = frozenset((
+    "st", "nd", "rd", "th", "s", "am", "pm", "k", "m", "km", "kg", "g", "x", "p", "h", "d", "w", "y", "mb", "gb",
+    "tb", "kb", "ml", "l", "cm", "mm", "ft", "in", "lb", "lbs", "oz", "v", "hz", "mph", "kph", "yo", "bn", "yr",
+    "yrs", "min", "mins", "sec", "secs", "hr", "hrs"
+))
 _FOLDED_SCRIPTS = frozenset({"LATIN", "GREEK", "CYRILLIC", "ARMENIAN", "CHEROKEE"})
 # Where the confusables prototype is not the Latin letter a reader sees, or is not Latin at all.
 _READER_SEES = {
@@ -317,3 +319,13 @@ _TOKEN = re.compile(r"[^\W_]+")
 def tokens(text: str) -> list[str]:
     """Words as the matcher sees them: runs of letters and digits, case-folded."""
     return _TOKEN.findall(text.casefold())
+
+
+def highest_reading(scored: Sequence[Scores]) -> dict[str, int]:
+    """For each label, the index of the reading (of `[clean, *alternatives]`) that scored highest."""
+    best: dict[str, int] = {}
+    for index, scores in enumerate(scored):
+        for label, value in scores.values.items():
+            if label not in best or value > scored[best[label]].values.get(label, 0.0):
+                best[label] = index
+    return best

@@ -10,10 +10,12 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Literal
 
-from bot.moderation.normalize import normalize
+from bot.moderation.mention import review_mentions
+from bot.moderation.normalize import highest_reading, normalize
 from bot.moderation.rules import RuleInput, RuleSet, decide
 from bot.protocols import CaseStore, Clock, Enforcer, Scorer
 from bot.records import (
@@ -114,7 +116,8 @@ class ModerationPipeline:
     async def judge(self, event: MessageEvent) -> tuple[NormalizedText, Scores, Decision]:
         """Normalize, score and apply the rules; no side effects (used by `score` and `/rules test`)."""
         text = normalize(event.content)
-        scores = worst(await self._scorer.score([text.clean, *text.alternatives]))
+        each = await self._scorer.score([text.clean, *text.alternatives])
+        scores = worst(each)
         rules = self._rules()
         now = self._clock()
         strikes = (
@@ -122,7 +125,9 @@ class ModerationPipeline:
             if rules.escalation
             else []
         )
-        decision = decide(rules, RuleInput.from_event(event, text, scores.values, strikes, now))
+        given = RuleInput.from_event(event, text, scores.values, strikes, now)
+        decision = decide(rules, replace(given, score_readings=highest_reading(each)))
+        decision = review_mentions(decision, text, rules)
         if scores.timed_out and decision.is_allow and self._on_timeout == "flag":
             decision = Decision(
                 actions=(Action(ActionKind.FLAG),),
