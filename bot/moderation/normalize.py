@@ -46,6 +46,7 @@ _LEADING_PUNCT = "\"'([{<«“‘`"
 _TRAILING_PUNCT = "\"'.,;:?!)]}>»”’…-_*~`"
 _SPACED_RUN = re.compile(r"(?<![^\W_])(?:[^\W_][\s.\-_*·,]+){2,}[^\W_](?![^\W_])")
 _SEPARATORS = re.compile(r"[\s.\-_*·,]+")
+_DROP_SEPARATORS = str.maketrans(dict.fromkeys(" \t\n\r\f\v.-_*,"))
 _STRETCHED = re.compile(r"([^\W\d_])\1{2,}", re.IGNORECASE)
 # Filler punctuation between two letters: "id.iot", "f*ck", "cu_nt". A dot before a capital is a missing space.
 _INNER_PUNCT = re.compile(r"(?<=[^\W\d_])(?:[*_~^]+|\.(?![A-Z]))(?=[^\W\d_])")
@@ -116,6 +117,7 @@ def _script(char: str) -> str:
     return name.split(" ", 1)[0] if name else "UNKNOWN"
 
 
+@functools.lru_cache(maxsize=8192)
 def _fold_word(word: str, latin_context: bool) -> str:
     letters = [ch for ch in word if ch.isalpha()]
     scripts = {_script(ch) for ch in letters}
@@ -129,42 +131,35 @@ def _fold_word(word: str, latin_context: bool) -> str:
     return "".join(table.get(ch, ch) for ch in word)
 
 
+_NON_ASCII_WORD = re.compile(r"(?<!\S)\S*[^\x00-\x7f]\S*")
+_LETTER = re.compile(r"[^\W\d_]")
+_ASCII_LETTER = re.compile(r"[A-Za-z]")
+
+
 def _fold_homoglyphs(text: str) -> str:
     if text.isascii():
         return text
-    latin = other = 0
-    for ch in text:
-        if ch.isalpha():
-            if ch.isascii():
-                latin += 1
-            else:
-                other += 1
-    return re.sub(r"\S+", lambda match: _fold_word(match.group(0), latin > other), text)
+    latin = len(_ASCII_LETTER.findall(text))
+    latin_context = latin > len(_LETTER.findall(text)) - latin
+    return _NON_ASCII_WORD.sub(lambda match: _fold_word(match.group(0), latin_context), text)
 
 
-_SYMBOL_CATEGORIES = frozenset({"So", "Sk", "Sm", "Co", "Cn", "Cs"})
+# Symbols and emoji (Unicode So/Sm/Sk and private use, by block), removed when they sit between two letters.
+_INNER_SYMBOLS = re.compile(
+    "(?<=[^\\W\\d_])[\u00a2-\u00a9\u00ac\u00ae-\u00b1\u00b4\u00b6\u00b8\u00d7\u00f7\u2010-\u2027"
+    "\u2030-\u205e\u2070-\u209f\u20a0-\u20cf\u2100-\u214f\u2190-\u2bff\u2e00-\u2e7f\u3200-\u33ff"
+    "\ue000-\uf8ff\U0001f000-\U0001faff]+(?=[^\\W\\d_])"
+)
 
 
 def _drop_inner_symbols(text: str) -> str:
     """Remove symbols and emoji that sit between two letters ("cu🔥nt"), and filler punctuation ("id.iot")."""
-    text = _INNER_PUNCT.sub("", text)
-    if text.isascii():
-        return text
-    out: list[str] = []
-    pending: list[str] = []
-    for ch in text:
-        if not ch.isascii() and unicodedata.category(ch) in _SYMBOL_CATEGORIES:
-            pending.append(ch)
-            continue
-        if pending:
-            if not (ch.isalpha() and out and out[-1].isalpha()):
-                out.extend(pending)
-            pending = []
-        out.append(ch)
-    out.extend(pending)
-    return "".join(out)
+    if any(char in text for char in "*_~^."):
+        text = _INNER_PUNCT.sub("", text)
+    return text if text.isascii() else _INNER_SYMBOLS.sub("", text)
 
 
+@functools.lru_cache(maxsize=8192)
 def leet_kind(core: str) -> str:
     """"yes": leetspeak ("h4te", "5hit", "dum8455"); "no": a number or a code ("3am", "mp3", "A55", "1990s");
     "maybe": could be either ("d13", "4ss"), so it is read both ways."""
@@ -187,6 +182,7 @@ def leet_kind(core: str) -> str:
     return "yes"
 
 
+@functools.lru_cache(maxsize=8192)
 def _deleet_word(word: str, maybe: bool = False) -> str:
     """Fold leet characters in a whitespace-delimited word; `maybe`: also the words that could be numbers."""
     core = word.lstrip(_LEADING_PUNCT).rstrip(_TRAILING_PUNCT)
@@ -199,19 +195,24 @@ def _deleet_word(word: str, maybe: bool = False) -> str:
     return word[:start] + core.translate(_LEET) + word[start + len(core):]
 
 
-def _join_spaced(text: str, split_first: bool | None) -> str:
-    """`split_first`: keep a leading one-letter word ("I", "a") apart; None: as the letter's case suggests."""
+def _join_spaced(text: str, split_first: bool | None) -> tuple[str, bool, bool]:
+    """Join spaced-out letters. `split_first`: keep a leading one-letter word ("I", "a") apart; None: as the
+    letter's case suggests ("I", "a", "A" apart; "i" glued). Also says whether an ambiguous run was glued / split."""
+    glued = split = False
 
     def join(match: re.Match[str]) -> str:
+        nonlocal glued, split
         run = match.group(0)
-        letters = _SEPARATORS.sub("", run)
-        first_word = letters[0] in "aAiI" and len(letters) >= 4 and _SEPARATORS.match(run, 1) is not None
-        split = split_first if split_first is not None else letters[0] in "IaA"
-        if first_word and split and run[1:2].isspace():
+        letters = run.translate(_DROP_SEPARATORS) if run.isascii() else _SEPARATORS.sub("", run)
+        if not (letters[0] in "aAiI" and len(letters) >= 4 and run[1:2].isspace()):
+            return letters
+        if split_first if split_first is not None else letters[0] in "IaA":
+            split = True
             return f"{letters[0]} {letters[1:]}"
+        glued = True
         return letters
 
-    return _SPACED_RUN.sub(join, text)
+    return _SPACED_RUN.sub(join, text), glued, split
 
 
 def _collapse(text: str, keep: int) -> str:
@@ -231,9 +232,54 @@ def _prepared(text: str, displayed: bool) -> str:
     return _drop_inner_symbols(_fold_homoglyphs(text))
 
 
-def _read(prepared: str, choice: _Choice) -> str:
-    text = " ".join(_deleet_word(word, choice.maybe_leet) for word in prepared.split(" "))
-    return _collapse(_join_spaced(text, choice.split_first), choice.keep)
+# Words with a leet character and something else: the only ones leet folding can change.
+_LEET_CANDIDATE = re.compile(r"(?<!\S)\S*[0-9@$!|+€£]\S*")
+
+
+def _deleet_text(text: str, maybe: bool) -> tuple[str, bool]:
+    """Leet folded in every word; and whether some word could be either leet or a number ("d13")."""
+    if not any(char in text for char in _LEET_CHARS):
+        return text, False
+    ambiguous = False
+
+    def fold(match: re.Match[str]) -> str:
+        nonlocal ambiguous
+        word = match.group(0)
+        if not ambiguous and leet_kind(word.lstrip(_LEADING_PUNCT).rstrip(_TRAILING_PUNCT)) == "maybe":
+            ambiguous = True
+        return _deleet_word(word, maybe)
+
+    return _LEET_CANDIDATE.sub(fold, text), ambiguous
+
+
+class _Reader:
+    """The passes of one message, each computed once and shared between the readings that need it."""
+
+    def __init__(self, text: str) -> None:
+        self.base = unicodedata.normalize("NFKC", text[:MAX_CHARS])
+        self._prepared: dict[bool, str] = {}
+        self._leet: dict[tuple[bool, bool], tuple[str, bool]] = {}
+        self._joined: dict[tuple[bool, bool, bool | None], tuple[str, bool, bool]] = {}
+
+    def prepared(self, displayed: bool) -> str:
+        if displayed not in self._prepared:
+            self._prepared[displayed] = _prepared(self.base, displayed)
+        return self._prepared[displayed]
+
+    def leet(self, choice: _Choice) -> tuple[str, bool]:
+        key = (choice.displayed, choice.maybe_leet)
+        if key not in self._leet:
+            self._leet[key] = _deleet_text(self.prepared(choice.displayed), choice.maybe_leet)
+        return self._leet[key]
+
+    def joined(self, choice: _Choice) -> tuple[str, bool, bool]:
+        key = (choice.displayed, choice.maybe_leet, choice.split_first)
+        if key not in self._joined:
+            self._joined[key] = _join_spaced(self.leet(choice)[0], choice.split_first)
+        return self._joined[key]
+
+    def read(self, choice: _Choice) -> str:
+        return _collapse(self.joined(choice)[0], choice.keep)
 
 
 _RLO_RUN = re.compile("\u202e([^\u202c\n]*)\u202c?")
@@ -244,12 +290,19 @@ def _unreverse(text: str) -> str:
     return _RLO_RUN.sub(lambda match: match.group(1)[::-1], text)
 
 
+# Combining marks (zalgo, accents once decomposed), format characters (zero-width, bidi controls, variation
+# selectors, tags) and control characters other than newline and tab.
+_INVISIBLE = re.compile(
+    "[\u0300-\u036f\u0483-\u0489\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
+    "\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufe00-\ufe0f"
+    "\U000e0000-\U000e007f\U000e0100-\U000e01ef\x00-\x08\x0b-\x1f\x7f-\x9f]+"
+)
+
+
 def _strip_invisible(text: str) -> str:
     if text.isascii() and text.isprintable():
         return text
-    decomposed = unicodedata.normalize("NFD", text)
-    kept = [ch for ch in decomposed if unicodedata.category(ch) not in ("Cf", "Mn", "Me", "Cc") or ch in "\n\t"]
-    return unicodedata.normalize("NFC", "".join(kept))
+    return unicodedata.normalize("NFC", _INVISIBLE.sub("", unicodedata.normalize("NFD", text)))
 
 
 def clean(text: str, *, displayed: bool = True) -> str:
@@ -257,31 +310,27 @@ def clean(text: str, *, displayed: bool = True) -> str:
 
     `displayed`: read right-to-left overrides as they display (reversed); else just drop them.
     """
-    text = unicodedata.normalize("NFKC", text[:MAX_CHARS])
-    return _read(_prepared(text, displayed), _Choice(displayed=displayed))
+    return _Reader(text).read(_Choice(displayed=displayed))
 
 
 def readings(text: str) -> list[tuple[str, str]]:
     """(name, text) for the primary reading and the alternatives that differ from it, at most MAX_READINGS."""
-    base = unicodedata.normalize("NFKC", text[:MAX_CHARS])
-    prepared = {True: _prepared(base, True)}
-    primary = _read(prepared[True], _Choice())
+    reader = _Reader(text)
+    first = _Choice()
+    joined, glued, split = reader.joined(first)
+    primary, stretches = _STRETCHED.subn(lambda match: match.group(0)[:1], joined)
+    stretched = stretches > 0
     flips: list[tuple[str, _Choice]] = []
-    if "\u202e" in base:
-        prepared[False] = _prepared(base, False)
+    if "\u202e" in reader.base:
         flips.append(("rtl-dropped", _Choice(displayed=False)))
-    if _STRETCHED.search(primary) or _STRETCHED.search(prepared[True]):
+    if stretched:
         flips.append(("stretched-doubles", _Choice(keep=2)))
-    if any(leet_kind(word.lstrip(_LEADING_PUNCT).rstrip(_TRAILING_PUNCT)) == "maybe"
-           for word in prepared[True].split()):
+    if reader.leet(first)[1]:
         flips.append(("leet-numbers", _Choice(maybe_leet=True)))
-    if any(_SEPARATORS.sub("", m.group(0))[:1] in "aAiI" for m in _SPACED_RUN.finditer(prepared[True])):
-        split = _read(prepared[True], _Choice(split_first=True))
-        flips.append(("spaced-glued" if split == primary else "spaced-split",
-                      _Choice(split_first=split != primary)))
-    out = [(PRIMARY, primary)]
-    seen = {primary}
-    candidates = [(name, _read(prepared[choice.displayed], choice)) for name, choice in flips]
+    if glued or split:
+        flips.append(("spaced-split", _Choice(split_first=True)) if glued
+                     else ("spaced-glued", _Choice(split_first=False)))
+    candidates = [(name, reader.read(choice)) for name, choice in flips]
     if len(flips) > 1:
         combined = _Choice(
             displayed=all(choice.displayed for _, choice in flips),
@@ -289,7 +338,9 @@ def readings(text: str) -> list[tuple[str, str]]:
             keep=max(choice.keep for _, choice in flips),
             maybe_leet=any(choice.maybe_leet for _, choice in flips),
         )
-        candidates.append(("+".join(name for name, _ in flips), _read(prepared[combined.displayed], combined)))
+        candidates.append(("+".join(name for name, _ in flips), reader.read(combined)))
+    out = [(PRIMARY, primary)]
+    seen = {primary}
     for name, reading in candidates:
         if reading not in seen and len(out) < MAX_READINGS:
             seen.add(reading)
