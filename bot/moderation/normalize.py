@@ -291,19 +291,19 @@ def _unreverse(text: str) -> str:
     return _RLO_RUN.sub(lambda match: match.group(1)[::-1], text)
 
 
-# Combining marks (zalgo, accents once decomposed), format characters (zero-width, bidi controls, variation
-# selectors, tags) and control characters other than newline and tab.
-_INVISIBLE = re.compile(
-    "[\u0300-\u036f\u0483-\u0489\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
-    "\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufe00-\ufe0f"
-    "\U000e0000-\U000e007f\U000e0100-\U000e01ef\x00-\x08\x0b-\x1f\x7f-\x9f]+"
-)
+_INVISIBLE_CATEGORIES = frozenset({"Cf", "Mn", "Me", "Cc"})
 
 
 def _strip_invisible(text: str) -> str:
+    """Drop format characters (zero-width, bidi controls), combining marks (zalgo, accents) and controls."""
     if text.isascii() and text.isprintable():
         return text
-    return unicodedata.normalize("NFC", _INVISIBLE.sub("", unicodedata.normalize("NFD", text)))
+    decomposed = unicodedata.normalize("NFD", text)
+    drop = {
+        ord(ch): None for ch in set(decomposed)
+        if unicodedata.category(ch) in _INVISIBLE_CATEGORIES and ch not in "\n\t"
+    }
+    return unicodedata.normalize("NFC", decomposed.translate(drop)) if drop else unicodedata.normalize("NFC", text)
 
 
 def clean(text: str, *, displayed: bool = True) -> str:
@@ -323,6 +323,7 @@ LEXICON = frozenset((
 ))
 _SHORT = frozenset(("fuck", "cunt", "shit", "twat"))  # glued to a word only as in "gofuck", "fuckoff"
 _GLUE = frozenset(("you", "off", "u", "go", "the", "a", "this", "that", "it", "all", "up", "face", "head", "wit"))
+_SUFFIXES = frozenset(("ic", "ity", "ish", "ness", "ly", "ed", "er", "es", "ing", "ies", "ery", "ry", "ic", "ism"))
 _NO_SPLIT = frozenset(("yourself",))  # a listed word for joins and typos, never split out of a longer word
 
 
@@ -362,7 +363,7 @@ def _unglued(word: str) -> str | None:
         short = known in _SHORT
         if lower.startswith(known):
             rest = lower[len(known):]
-            if rest in _GLUE if short else len(rest) >= 2:
+            if rest in _GLUE if short else len(rest) >= 2 and rest not in _SUFFIXES:
                 return f"{word[:len(known)]} {word[len(known):]}"
         if lower.endswith(known):
             rest = lower[:-len(known)]
