@@ -141,7 +141,7 @@ def _fold_homoglyphs(text: str) -> str:
     if text.isascii():
         return text
     latin = len(_ASCII_LETTER.findall(text))
-    latin_context = latin > len(_LETTER.findall(text)) - latin
+    latin_context = latin >= len(_LETTER.findall(text)) - latin
     return _NON_ASCII_WORD.sub(lambda match: _fold_word(match.group(0), latin_context), text)
 
 
@@ -166,6 +166,8 @@ def leet_kind(core: str) -> str:
     "maybe": could be either ("d13", "4ss"), so it is read both ways."""
     if not any(ch.isalpha() for ch in core) or not any(ch in _LEET_CHARS for ch in core) or _NUMERIC.search(core):
         return "no"
+    if core[0].isdigit() and core[-1].isdigit():
+        return "no"  # 4x4, 3d2
     match = _DIGITS_THEN_LETTERS.fullmatch(core)
     if match:
         digits, letters = match.groups()
@@ -319,9 +321,9 @@ def clean(text: str, *, displayed: bool = True) -> str:
 LEXICON = frozenset((
     "idiot", "idiots", "moron", "morons", "imbecile", "imbeciles", "stupid", "dumbass", "asshole", "assholes",
     "bastard", "bastards", "bitch", "bitches", "whore", "whores", "loser", "losers", "fucking", "fucker",
-    "bullshit", "motherfucker", "fuck", "cunt", "cunts", "shit", "twat", "yourself",
+    "bullshit", "motherfucker", "fuck", "cunt", "cunts", "shit", "twat", "kill", "yourself",
 ))
-_SHORT = frozenset(("fuck", "cunt", "shit", "twat"))  # glued to a word only as in "gofuck", "fuckoff"
+_SHORT = frozenset(("fuck", "cunt", "shit", "twat", "kill"))  # glued to a word only as in "gofuck", "fuckoff"
 _GLUE = frozenset(("you", "off", "u", "go", "the", "a", "this", "that", "it", "all", "up", "face", "head", "wit"))
 _SUFFIXES = frozenset(("ic", "ity", "ish", "ness", "ly", "ed", "er", "es", "ing", "ies", "ery", "ry", "ic", "ism"))
 _NO_SPLIT = frozenset(("yourself",))  # a listed word for joins and typos, never split out of a longer word
