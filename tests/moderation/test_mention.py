@@ -139,6 +139,6 @@ async def test_the_case_says_which_reading_fired(tmp_path: Path) -> None:
                                       enforcer=NullEnforcer(), clock=lambda: NOW)  # type: ignore[arg-type]
         event = MessageEvent(guild_id=1, channel_id=2, message_id=3, author_id=4, created_at=NOW,
                              content="go ki ll yourself")
-        _, scores, decision = await pipeline.judge(event)
+        _, _, decision = await pipeline.judge(event)
     assert scorer.calls == ["go ki ll yourself", "go kill yourself"]  # the primary reading, then the repaired one
     assert decision.rule_id == "toxic" and "(reading: repaired)" in decision.hits[0].detail
