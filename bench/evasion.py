@@ -136,7 +136,7 @@ def _pipeline(engine: Any) -> tuple[Any, Any]:
     from bot.scoring.worker import BatchingScorer
     from bot.settings import ScoringSettings
 
-    settings = ScoringSettings()
+    settings = ScoringSettings(timeout_s=600)  # decisions, not latency, are measured here: no scorer timeouts
     rules = load_rules(ROOT / "config" / "rules.yaml", known_labels(settings))
     scorer = BatchingScorer.from_settings(engine, settings)
     pipeline = ModerationPipeline(
@@ -220,6 +220,7 @@ async def run_suite(engine: Any) -> dict[str, Any]:
         "techniques": table,
         "tricky_acted_on": [r["text"] for r in tricky if _acted(r)],
         "tricky_flagged": [r["text"] for r in tricky if r["decision"] == ["flag"]],
+        "timed_out": sum(1 for r in results if r["timed_out"]),
         "misses": {key: value for key, value in misses.items() if value},
     }
 
@@ -287,7 +288,7 @@ async def time_readings(engine: Any, texts: Sequence[str], rounds: int = 2) -> d
     from bot.scoring.worker import BatchingScorer
     from bot.settings import ScoringSettings
 
-    scorer = BatchingScorer.from_settings(engine, ScoringSettings(cache_size=0))
+    scorer = BatchingScorer.from_settings(engine, ScoringSettings(cache_size=0, timeout_s=600))
     normalized = [normalize(text) for text in texts]
     totals = {"primary": 0.0, "readings": 0.0}
     await scorer.score([normalized[0].clean])  # warm-up

@@ -25,7 +25,7 @@ from bot.cli.context import EXIT_CONFIG, CliContext, pass_cli
 from bot.moderation.pipeline import ModerationPipeline, NullEnforcer
 from bot.records import Decision, MessageEvent, NormalizedText, Scores
 
-BATCH = 64  # messages judged concurrently: the scorer batches what arrives together
+BATCH = 16  # messages judged concurrently (the scorer batches what arrives together); the CLI uses batch_size
 
 
 class InputProblem(Exception):
@@ -59,8 +59,11 @@ def result_of(text: str, normalized: NormalizedText, scores: Scores, decision: D
     }
 
 
-async def judge_many(pipeline: ModerationPipeline, texts: Sequence[str], channel_id: int) -> list[dict[str, Any]]:
-    """Judge `texts` (nothing is recorded), BATCH at a time so that the scorer sees them together."""
+async def judge_many(
+    pipeline: ModerationPipeline, texts: Sequence[str], channel_id: int, batch: int = BATCH
+) -> list[dict[str, Any]]:
+    """Judge `texts` (nothing is recorded), `batch` at a time: the scorer sees them together, and a slow model
+    is not handed more at once than it can score within `scoring.timeout_s`."""
 
     async def one(position: int, text: str) -> dict[str, Any]:
         event = MessageEvent(
@@ -70,8 +73,8 @@ async def judge_many(pipeline: ModerationPipeline, texts: Sequence[str], channel
         return result_of(text, *await pipeline.judge(event))
 
     results: list[dict[str, Any]] = []
-    for start in range(0, len(texts), BATCH):
-        chunk = texts[start:start + BATCH]
+    for start in range(0, len(texts), batch):
+        chunk = texts[start:start + batch]
         results.extend(await asyncio.gather(*(one(start + i, text) for i, text in enumerate(chunk))))
     return results
 
@@ -79,7 +82,7 @@ async def judge_many(pipeline: ModerationPipeline, texts: Sequence[str], channel
 async def _judge(cli: CliContext, texts: Sequence[str], channel_id: int) -> list[dict[str, Any]]:
     settings = cli.settings.model_copy(update={"database": Path(":memory:")})
     async with App.open(settings) as app:
-        return await judge_many(app.pipeline(NullEnforcer()), texts, channel_id)
+        return await judge_many(app.pipeline(NullEnforcer()), texts, channel_id, settings.scoring.batch_size)
 
 
 def _open_text(path: str) -> tuple[str, str]:
