@@ -256,12 +256,15 @@ def time_normalize(runs: int) -> dict[str, dict[str, float]]:
     out: dict[str, dict[str, float]] = {}
     for name, text in _long_messages().items():
         normalize(text)  # warm the tables
-        samples = []
+        samples: list[float] = []
+        cpu: list[float] = []
         for _ in range(runs):
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.thread_time()
             result = normalize(text)
             samples.append((time.perf_counter() - started) * 1000)
+            cpu.append((time.thread_time() - started_cpu) * 1000)
         out[name] = {"p50_ms": round(percentile(samples, 0.5), 3), "p99_ms": round(percentile(samples, 0.99), 3),
+                     "cpu_p50_ms": round(percentile(cpu, 0.5), 3), "cpu_p99_ms": round(percentile(cpu, 0.99), 3),
                      "readings": 1 + len(result.alternatives)}
     return out
 
@@ -292,12 +295,14 @@ async def time_readings(engine: Any, texts: Sequence[str], rounds: int = 2) -> d
     normalized = [normalize(text) for text in texts]
     totals = {"primary": 0.0, "readings": 0.0}
     await scorer.score([normalized[0].clean])  # warm-up
-    for _ in range(rounds):
-        for mode in ("primary", "readings"):
-            started = time.perf_counter()
-            for item in normalized:
+    for round_ in range(rounds):
+        for position, item in enumerate(normalized):
+            # interleaved per message, in alternating order, so that a change of machine load hits both alike
+            modes = ("primary", "readings") if (position + round_) % 2 == 0 else ("readings", "primary")
+            for mode in modes:
+                started = time.perf_counter()
                 await scorer.score([item.clean] if mode == "primary" else [item.clean, *item.alternatives])
-            totals[mode] += time.perf_counter() - started
+                totals[mode] += time.perf_counter() - started
     await scorer.close()
     with_alternatives = sum(1 for item in normalized if item.alternatives)
     return {"messages": len(texts), "with_alternatives": with_alternatives,
@@ -313,7 +318,8 @@ def main() -> None:
     parser.add_argument("--chat", type=int, default=300, help="chat-sized messages for the readings timing")
     args = parser.parse_args()
     report: dict[str, Any] = {"suite": {"abusive": len(ABUSIVE), "clean": len(CLEAN), "tricky": len(TRICKY_CLEAN),
-                                        "techniques": list(TECHNIQUES)}}
+                                        "techniques": list(TECHNIQUES)}, "cpus": os.cpu_count()}
+    report["load_average"] = " ".join(f"{value:.1f}" for value in os.getloadavg())
     report["normalize_4000_chars"] = time_normalize(args.runs)
     for name in args.scorers.split(","):
         engine = load_engine(name)
@@ -348,9 +354,11 @@ def print_report(report: dict[str, Any]) -> None:
               f" {result['tricky_acted_on']}; flagged for review: {len(result['tricky_flagged'])}")
         for key, texts in result["misses"].items():
             print(f"  differs {key}: {texts[:4]}{' ...' if len(texts) > 4 else ''}")
-    print("\nnormalize, 4,000-character message (ms):")
+    print(f"\nnormalize, 4,000-character message (ms; wall clock, and this thread's CPU time), load average "
+          f"{report['load_average']}:")
     for kind, row in report["normalize_4000_chars"].items():
-        print(f"  {kind:<10} p50 {row['p50_ms']:.2f}  p99 {row['p99_ms']:.2f}  readings {row['readings']}")
+        print(f"  {kind:<10} wall p50 {row['p50_ms']:.2f} p99 {row['p99_ms']:.2f}   cpu p50 {row['cpu_p50_ms']:.2f}"
+              f" p99 {row['cpu_p99_ms']:.2f}   readings {row['readings']}")
     if "readings_cost" in report:
         for kind, row in report["readings_cost"].items():
             print(f"readings cost ({kind}, synthetic onnx-int8, one message at a time): {row['messages']} messages, "

@@ -52,6 +52,7 @@ _STRETCHED = re.compile(r"([^\W\d_])\1{2,}", re.IGNORECASE)
 # Filler punctuation between two letters: "id.iot", "f*ck", "cu_nt". A dot before a capital is a missing space.
 _INNER_PUNCT = re.compile(r"(?<=[^\W\d_])(?:[*_~^]+|\.(?![A-Z]))(?=[^\W\d_])")
 _NUMERIC = re.compile(r"\d[.:,/]\d|^[$€£¥#]\d|\d%")
+_DIMENSIONS = re.compile(r"\d+[xX]\d+")
 _DIGITS_THEN_LETTERS = re.compile(r"(\d+)([^\W\d_]+)")
 _LETTERS_THEN_DIGITS = re.compile(r"([^\W\d_]+)(\d+)")
 _UNITS = frozenset((
@@ -166,8 +167,8 @@ def leet_kind(core: str) -> str:
     "maybe": could be either ("d13", "4ss"), so it is read both ways."""
     if not any(ch.isalpha() for ch in core) or not any(ch in _LEET_CHARS for ch in core) or _NUMERIC.search(core):
         return "no"
-    if core[0].isdigit() and core[-1].isdigit():
-        return "no"  # 4x4, 3d2
+    if _DIMENSIONS.fullmatch(core):
+        return "no"  # 4x4, 1920x1080
     match = _DIGITS_THEN_LETTERS.fullmatch(core)
     if match:
         digits, letters = match.groups()

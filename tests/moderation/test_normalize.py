@@ -243,3 +243,13 @@ def test_word_lists_match_a_swapped_or_dropped_letter(text: str, word: str) -> N
 def test_near_misses_need_the_first_letter_and_one_edit(text: str) -> None:
     matcher = WordMatcher.build(["idiot", "moron"])
     assert matcher.first_match(tokens(text)) is None
+
+
+@pytest.mark.parametrize(("text", "word"), [("you slur word", "slurword"), ("an imbe cile", "imbecile")])
+def test_a_space_added_inside_a_long_listed_word_still_matches(text: str, word: str) -> None:
+    assert LISTED_INSULTS.first_match(tokens(normalize(text).normalized)) == word
+
+
+@pytest.mark.parametrize(("text", "expected"), [("1d107", "idiot"), ("455h0l3", "asshole"), ("5h17", "shit")])
+def test_leet_starting_and_ending_with_digits_folds(text: str, expected: str) -> None:
+    assert normalize(text).clean == expected

@@ -7,7 +7,8 @@ so "Scunthorpe" and "assessment" do not contain a match. Runs in time linear in 
 
 Typos made on purpose are matched for single words of at least FUZZY_MIN letters: two neighbouring letters
 swapped ("idoit") or, from FUZZY_DELETE_MIN letters, one letter after the first left out ("imbecle"). The first
-letter must be right, which keeps ordinary words ("idiom") out.
+letter must be right, which keeps ordinary words ("idiom") out. A word of FUZZY_MIN letters or more also matches
+when a space splits it into two tokens of two letters or more ("slur word").
 """
 
 from __future__ import annotations
@@ -124,6 +125,13 @@ class WordMatcher:
                     for offset, part in enumerate(phrase.parts)
                 ):
                     found.append((start, end, phrase.text))
+            if start + 1 < len(token_runs) and len(first) >= 2 and len(token_runs[start + 1]) >= 2:
+                # a space added inside a long word: "slur word", "imbe cile"
+                joined = runs(words[start] + words[start + 1])
+                for phrase in self._index.get(_squeeze(joined), ()):
+                    if (len(phrase.parts) == 1 and len(_squeeze(phrase.parts[0])) >= FUZZY_MIN
+                            and _same_runs(joined, phrase.parts[0])):
+                        found.append((start, start + 2, phrase.text))
             if len(first) >= FUZZY_MIN - 1 and first[0][0] in self._fuzzy:
                 squeezed = _squeeze(first)
                 for phrase in self._fuzzy[first[0][0]]:
