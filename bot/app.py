@@ -215,8 +215,8 @@ class App:
 
             model = live_scorer.model
             rules.set_live(live_rule_labels(settings.scoring, live_scorer.labels, model.fallback), model.name)
-        for warning in rules.warnings:
-            log.warning("%s", warning)
+        for warning in rules.warnings:  # the commands print them; the bot's log and mod log carry them too
+            log.info("rules warning: %s", warning)
         tick = clock or utc_clock
         try:
             async with Storage.open(settings.database) as storage:

@@ -120,6 +120,13 @@ class NormalizedText:
     clean: str  # NFKC, no format chars or zalgo marks, confusables folded, leet folded, spacing joined
     normalized: str  # `clean`, case-folded: what word lists and regexes see (plus other readings, a line each)
     alternatives: tuple[str, ...] = ()  # other plausible readings the model should also score
+    names: tuple[str, ...] = ()  # what each alternative reads differently, e.g. "stretched-doubles"
+
+    def reading_name(self, index: int) -> str:
+        """Name of reading `index` of `[clean, *alternatives]` (also line `index` of `normalized`)."""
+        if index <= 0:
+            return "primary"
+        return self.names[index - 1] if index - 1 < len(self.names) else f"alternative {index}"
 
     @property
     def changed(self) -> bool:
@@ -131,6 +138,7 @@ class RuleHit:
     rule_id: str
     variant: Variant
     detail: str  # human readable: "toxicity 0.93 >= 0.90", "word 'idiot'"
+    term: str | None = None  # the listed word or pattern that matched (none for score rules)
 
 
 @dataclass(frozen=True, slots=True)

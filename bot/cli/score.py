@@ -1,25 +1,44 @@
-"""`modbot score TEXT [--json]`: what the bot would decide about one message, and why."""
+"""`modbot score TEXT [--json]`: what the bot would decide about one message, and why.
+
+`modbot score --file PATH [--text-column C] [--json]`: the same for many messages (a CSV file with a header, a
+JSONL file with a `text` field, or one message per line; `-` reads stdin), scored in batches through the same
+pipeline, one line (one JSON object with `--json`) per message in input order.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import csv
+import gzip
+import io
 import json
+import sys
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import click
 
 from bot.app import App
-from bot.cli.context import CliContext, pass_cli
+from bot.cli.context import EXIT_CONFIG, CliContext, pass_cli
+from bot.moderation.pipeline import ModerationPipeline
+from bot.records import Decision, NormalizedText, Scores
+
+BATCH = 16  # messages judged concurrently (the scorer batches what arrives together); the CLI uses batch_size
 
 
-async def _judge(cli: CliContext, text: str, channel_id: int) -> dict[str, Any]:
-    settings = cli.settings.model_copy(update={"database": Path(":memory:")})
-    async with App.open(settings) as app:
-        normalized, scores, decision = await app.dry_pipeline().trial(text, channel_id=channel_id)
+class InputProblem(Exception):
+    """A message file that cannot be read as asked: the message names the file, the line and the fix."""
+
+
+def result_of(text: str, normalized: NormalizedText, scores: Scores, decision: Decision) -> dict[str, Any]:
     return {
         "text": text,
         "normalized": normalized.normalized,
+        "readings": [
+            {"name": normalized.reading_name(index), "text": reading}
+            for index, reading in enumerate((normalized.clean, *normalized.alternatives))
+        ],
         "scores": {label: round(value, 4) for label, value in sorted(scores.values.items())},
         "model": {
             "name": scores.model.name,
@@ -39,17 +58,85 @@ async def _judge(cli: CliContext, text: str, channel_id: int) -> dict[str, Any]:
     }
 
 
-@click.command("score")
-@click.argument("text")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-@click.option("--channel", "channel_id", type=int, default=0, help="Judge as if posted in this channel (profiles).")
-@pass_cli
-def score(cli: CliContext, text: str, as_json: bool, channel_id: int) -> None:
-    """Score TEXT and show the decision the rules would make (nothing is recorded)."""
-    result = asyncio.run(_judge(cli, text, channel_id))
-    if as_json:
-        click.echo(json.dumps(result, ensure_ascii=False))
-        return
+async def judge_many(
+    pipeline: ModerationPipeline, texts: Sequence[str], channel_id: int, batch: int = BATCH
+) -> list[dict[str, Any]]:
+    """Judge `texts` (nothing is recorded), `batch` at a time: the scorer sees them together, and a slow model
+    is not handed more at once than it can score within `scoring.timeout_s`."""
+
+    async def one(text: str) -> dict[str, Any]:
+        return result_of(text, *await pipeline.trial(text, channel_id=channel_id))
+
+    results: list[dict[str, Any]] = []
+    for start in range(0, len(texts), batch):
+        chunk = texts[start:start + batch]
+        results.extend(await asyncio.gather(*(one(text) for text in chunk)))
+    return results
+
+
+async def _judge(cli: CliContext, texts: Sequence[str], channel_id: int) -> list[dict[str, Any]]:
+    settings = cli.settings.model_copy(update={"database": Path(":memory:")})
+    async with App.open(settings) as app:
+        for warning in app.rules.warnings:
+            click.echo(f"warning: {warning}", err=True)
+        return await judge_many(app.dry_pipeline(), texts, channel_id, settings.scoring.batch_size)
+
+
+def _open_text(path: str) -> tuple[str, str]:
+    """(name shown in messages, the whole text)."""
+    if path == "-":
+        return "<stdin>", sys.stdin.read()
+    file = Path(path)
+    try:
+        raw = file.read_bytes()
+        if file.suffix == ".gz":
+            raw = gzip.decompress(raw)
+        return path, raw.decode("utf-8-sig")
+    except FileNotFoundError as exc:
+        raise InputProblem(f"{path}: no such file; give a CSV, JSONL or text file, or - for stdin") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputProblem(f"{path}: cannot read it as UTF-8 text ({exc})") from exc
+
+
+def read_messages(path: str, text_column: str | None) -> list[str]:
+    """The messages of a CSV (header row), JSONL (`text` or `text_column`) or plain file (one per line)."""
+    name, content = _open_text(path)
+    suffixes = [s.lower() for s in Path(path).suffixes if s.lower() != ".gz"] if path != "-" else []
+    first = next((line.strip() for line in content.splitlines() if line.strip()), "")
+    if ".csv" in suffixes or (not suffixes and text_column is not None and not first.startswith("{")):
+        return list(_csv_messages(name, content, text_column or "text"))
+    if {".jsonl", ".ndjson", ".json"} & set(suffixes) or first.startswith("{"):
+        return list(_jsonl_messages(name, content, text_column or "text"))
+    if text_column is not None:
+        raise InputProblem(f"{name}: --text-column needs a CSV (.csv) or JSONL (.jsonl) file")
+    return [line for line in content.splitlines() if line.strip()]
+
+
+def _csv_messages(name: str, content: str, column: str) -> Iterator[str]:
+    reader = csv.DictReader(io.StringIO(content, newline=""))
+    if reader.fieldnames is None or column not in reader.fieldnames:
+        found = ", ".join(reader.fieldnames or []) or "no header"
+        raise InputProblem(f"{name}: no column {column!r} in the header ({found}); pick one with --text-column")
+    for row in reader:
+        yield row.get(column) or ""
+
+
+def _jsonl_messages(name: str, content: str, field: str) -> Iterator[str]:
+    for number, line in enumerate(content.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputProblem(f"{name}:{number}: not a JSON object ({exc.msg}); one object per line") from exc
+        value = record.get(field) if isinstance(record, dict) else None
+        if not isinstance(value, str):
+            raise InputProblem(f"{name}:{number}: no string field {field!r}; pick one with --text-column")
+        yield value
+
+
+def _print_human(result: dict[str, Any]) -> None:
+    text = result["text"]
     click.echo(f"model:    {result['model']['describe']}")
     if result["normalized"] != text.casefold():
         click.echo(f"normalized: {result['normalized']}")
@@ -66,6 +153,40 @@ def score(cli: CliContext, text: str, as_json: bool, channel_id: int) -> None:
         click.echo(f"  shadow (no action): {hit['rule']}: {hit['detail']}")
     if result["exempt"]:
         click.echo(f"exempt:   {result['exempt']}")
+
+
+@click.command("score")
+@click.argument("text", required=False)
+@click.option("--file", "file", metavar="PATH", help="Score every message in PATH (CSV, JSONL or lines; - = stdin).")
+@click.option("--text-column", metavar="C", help="CSV column or JSONL field holding the message (default: text).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (a line per message with --file).")
+@click.option("--channel", "channel_id", type=int, default=0, help="Judge as if posted in this channel (profiles).")
+@pass_cli
+def score(
+    cli: CliContext, text: str | None, file: str | None, text_column: str | None, as_json: bool, channel_id: int
+) -> None:
+    """Score TEXT (or every message of --file) and show the decision the rules would make (nothing is recorded)."""
+    if (text is None) == (file is None):
+        raise click.UsageError("give either TEXT or --file PATH")
+    if text_column is not None and file is None:
+        raise click.UsageError("--text-column only goes with --file")
+    if file is not None:
+        try:
+            texts = read_messages(file, text_column)
+        except InputProblem as exc:
+            click.echo(f"error: {exc}", err=True)
+            raise SystemExit(EXIT_CONFIG) from None
+    else:
+        texts = [text or ""]
+    results = asyncio.run(_judge(cli, texts, channel_id))
+    for result in results:
+        if as_json:
+            click.echo(json.dumps(result, ensure_ascii=False))
+        elif file is not None:
+            rule = f" [{result['rule']}]" if result["rule"] else ""
+            click.echo(f"{', '.join(result['decision'])}{rule}\t{result['text']}")
+        else:
+            _print_human(result)
 
 
 def register(cli: click.Group) -> None:

@@ -1,50 +1,289 @@
-"""Undo the tricks people use to slip words past a filter, before matching and scoring.
+"""Undo the tricks people use to slip words past a filter: the readings a human perceives, for rules and the model.
 
-Steps, in order:
+Steps, in order (one pass per reading):
 1. Unicode NFKC (full-width and styled letters become plain ones: "ｆｕｃｋ", "𝐟𝐮𝐜𝐤").
 2. Undo right-to-left overrides (what is shown reversed is read reversed), then drop format characters
    (zero-width space/joiner, bidi controls) and combining marks (zalgo).
-3. Map homoglyphs to the Latin letter they imitate (Cyrillic "а" -> "a"), from Unicode's confusables data.
-4. Leetspeak inside words ("h4te" -> "hate", "a$$" -> "ass"); plain numbers stay numbers.
-5. Join spaced-out letters ("f u c k", "f.u.c.k" -> "fuck").
-Stretched letters ("fuuuuck") are handled by the word matcher, which compares letter runs.
+3. Homoglyphs: in a word that mixes scripts ("κіӏӏ", "ѕӏυrԝοrԁ"), or a look-alike word in a Latin message, each
+   letter becomes the Latin letter a reader sees, from Unicode's confusables data (small capitals and the few
+   letters whose listed prototype is not what a reader sees, such as Cyrillic "ӏ" -> "l", are corrected).
+   Words written wholly in another script ("предложение") stay as they are.
+4. Symbols and emoji between two letters ("cu🔥nt"), and filler punctuation inside a word ("id.iot", "f*ck")
+   are removed.
+5. Leetspeak inside words ("h4te" -> "hate", "dum8455" -> "dumbass"); numbers stay numbers ("3am", "2nd",
+   "mp3", "1990s", "$5.99", "10:30", "v1.2.3"). A word that might be either ("d13") is read both ways.
+6. Spaced-out letters are joined ("f u c k", "f.u.c.k" -> "fuck") without eating a real one-letter word in front
+   ("I h a t e" -> "I hate", "a m o r o n" -> "a moron"); where that is ambiguous both readings are kept.
+7. Stretched letters are collapsed ("fuuuuck" -> "fuck"; also read with doubles, "kiiiill" -> "kiill").
+
+`normalize` returns the primary reading (`clean`) and at most MAX_READINGS - 1 alternatives, each named.
+Word lists and regexes see every reading (one per line of `normalized`); the model scores every reading and the
+worst decides. The cost is bounded: at most MAX_READINGS passes over at most MAX_CHARS characters.
 """
 
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
-from bot.records import NormalizedText
+from bot.records import NormalizedText, Scores
+
+MAX_CHARS = 20_000  # beyond this nobody is writing a comment; the rest is not worth the CPU
+MAX_READINGS = 4  # the primary reading and at most three alternatives: bounded scoring work per message
+
+PRIMARY = "primary"
 
 _LEET = str.maketrans(
     {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g",
      "@": "a", "$": "s", "!": "i", "|": "i", "+": "t", "€": "e", "£": "l"}
 )
 _LEET_CHARS = frozenset("0134578 9@$!|+€£".replace(" ", ""))
+_LEET_ENDINGS = frozenset("013457")  # what a trailing leet digit usually stands for: o i e a s t
 _LEADING_PUNCT = "\"'([{<«“‘`"
 _TRAILING_PUNCT = "\"'.,;:?!)]}>»”’…-_*~`"
 _SPACED_RUN = re.compile(r"(?<![^\W_])(?:[^\W_][\s.\-_*·,]+){2,}[^\W_](?![^\W_])")
 _SEPARATORS = re.compile(r"[\s.\-_*·,]+")
-MAX_CHARS = 20_000  # beyond this nobody is writing a comment; the rest is not worth the CPU
+_DROP_SEPARATORS = str.maketrans(dict.fromkeys(" \t\n\r\f\v.-_*,"))
+_STRETCHED = re.compile(r"([^\W\d_])\1{2,}", re.IGNORECASE)
+# Filler punctuation between two letters: "id.iot", "f*ck", "cu_nt". A dot before a capital is a missing space.
+_INNER_PUNCT = re.compile(r"(?<=[^\W\d_])(?:[*_~^]+|\.(?![A-Z]))(?=[^\W\d_])")
+_NUMERIC = re.compile(r"\d[.:,/]\d|^[$€£¥#]\d|\d%")
+_DIMENSIONS = re.compile(r"\d+[xX]\d+")
+_DIGITS_THEN_LETTERS = re.compile(r"(\d+)([^\W\d_]+)")
+_LETTERS_THEN_DIGITS = re.compile(r"([^\W\d_]+)(\d+)")
+_UNITS = frozenset((
+    "st", "nd", "rd", "th", "s", "am", "pm", "k", "m", "km", "kg", "g", "x", "p", "h", "d", "w", "y", "mb", "gb",
+    "tb", "kb", "ml", "l", "cm", "mm", "ft", "in", "lb", "lbs", "oz", "v", "hz", "mph", "kph", "yo", "bn", "yr",
+    "yrs", "min", "mins", "sec", "secs", "hr", "hrs"
+))
+_FOLDED_SCRIPTS = frozenset({"LATIN", "GREEK", "CYRILLIC", "ARMENIAN", "CHEROKEE"})
+# Where the confusables prototype is not the Latin letter a reader sees, or is not Latin at all.
+_READER_SEES = {
+    "ӏ": "l", "Ӏ": "I", "І": "I", "Ι": "I", "ⅼ": "l", "լ": "l", "κ": "k", "ĸ": "k", "ᴋ": "k", "τ": "t",
+    "ω": "w", "ш": "w", "ʜ": "h", "н": "h", "ɪ": "i", "ı": "i", "ʟ": "l", "ɴ": "n", "ʀ": "r", "ᴛ": "t", "т": "t",
+    "ᴜ": "u", "ᴡ": "w", "м": "m", "ᴍ": "m", "к": "k", "ɢ": "g", "ԍ": "G", "ꮇ": "m", "ꭺ": "a", "ᴀ": "a",
+    "ꭰ": "d", "ꭼ": "e", "ꮋ": "h", "ν": "v", "η": "n", "ι": "i", "ρ": "p", "ʏ": "y", "в": "b", "ᴅ": "d",
+    "ᴇ": "e", "ɑ": "a", "α": "a", "ß": "B",
+}
+_SMALL_CAPITAL = re.compile(r"LATIN (?:LETTER SMALL CAPITAL|SMALL LETTER|CAPITAL LETTER) ([A-Z])")
+
+
+def _latin_of(char: str, depth: int = 0) -> str | None:
+    """The ASCII letter `char` is read as, following confusables entries a few steps; None if it has none."""
+    if char.isascii():
+        return char if char.isalpha() else None
+    if char in _READER_SEES:
+        return _READER_SEES[char]
+    from confusable_homoglyphs import confusables
+
+    name = unicodedata.name(char, "")
+    match = _SMALL_CAPITAL.fullmatch(name)
+    if match:
+        letter = match.group(1)
+        return letter if "CAPITAL LETTER" in name else letter.lower()
+    if depth >= 2:
+        return None
+    for entry in confusables.confusables_data.get(char, ()):
+        target = entry["c"]
+        if len(target) == 1 and target != char:
+            found = _latin_of(target, depth + 1)
+            if found is not None:
+                return found
+    return None
 
 
 @functools.cache
-def _homoglyph_table() -> dict[int, str]:
-    """Non-ASCII characters that Unicode lists as confusable with an ASCII letter or digit."""
+def _homoglyph_table() -> dict[str, str]:
+    """Letters of the folded scripts that Unicode lists as confusable, with the Latin letter a reader sees."""
     from confusable_homoglyphs import confusables
 
-    table: dict[int, str] = {}
-    for char, entries in confusables.confusables_data.items():
-        if len(char) != 1 or char.isascii():
+    table: dict[str, str] = {}
+    for char in [*confusables.confusables_data, *_READER_SEES]:
+        if len(char) != 1 or char.isascii() or not char.isalpha() or _script(char) not in _FOLDED_SCRIPTS:
             continue
-        for entry in entries:
-            target = entry["c"]
-            if len(target) == 1 and target.isascii() and target.isalnum():
-                table[ord(char)] = target
-                break
+        if _script(char) == "LATIN" and unicodedata.decomposition(char):
+            continue  # "é" is a letter with an accent, not a look-alike
+        latin = _latin_of(char)
+        if latin is not None:
+            table[char] = latin
     return table
+
+
+@functools.lru_cache(maxsize=4096)
+def _script(char: str) -> str:
+    name = unicodedata.name(char, "")
+    return name.split(" ", 1)[0] if name else "UNKNOWN"
+
+
+@functools.lru_cache(maxsize=8192)
+def _fold_word(word: str, latin_context: bool) -> str:
+    letters = [ch for ch in word if ch.isalpha()]
+    scripts = {_script(ch) for ch in letters}
+    if not letters or not scripts <= _FOLDED_SCRIPTS:
+        return word
+    table = _homoglyph_table()
+    if scripts == {"LATIN"}:
+        return "".join(table.get(ch, ch) for ch in word)  # IPA and small-capital look-alikes only
+    if len(scripts) == 1 and not (latin_context and all(ch in table for ch in letters)):
+        return word  # a word in its own script: Greek, Russian, Armenian...
+    return "".join(table.get(ch, ch) for ch in word)
+
+
+_NON_ASCII_WORD = re.compile(r"(?<!\S)\S*[^\x00-\x7f]\S*")
+_LETTER = re.compile(r"[^\W\d_]")
+_ASCII_LETTER = re.compile(r"[A-Za-z]")
+
+
+def _fold_homoglyphs(text: str) -> str:
+    if text.isascii():
+        return text
+    latin = len(_ASCII_LETTER.findall(text))
+    latin_context = latin >= len(_LETTER.findall(text)) - latin
+    return _NON_ASCII_WORD.sub(lambda match: _fold_word(match.group(0), latin_context), text)
+
+
+# Symbols and emoji (Unicode So/Sm/Sk and private use, by block), removed when they sit between two letters.
+_INNER_SYMBOLS = re.compile(
+    "(?<=[^\\W\\d_])[\u00a2-\u00a9\u00ac\u00ae-\u00b1\u00b4\u00b6\u00b8\u00d7\u00f7\u2010-\u2027"
+    "\u2030-\u205e\u2070-\u209f\u20a0-\u20cf\u2100-\u214f\u2190-\u2bff\u2e00-\u2e7f\u3200-\u33ff"
+    "\ue000-\uf8ff\U0001f000-\U0001faff]+(?=[^\\W\\d_])"
+)
+
+
+def _drop_inner_symbols(text: str) -> str:
+    """Remove symbols and emoji that sit between two letters ("cu🔥nt"), and filler punctuation ("id.iot")."""
+    if any(char in text for char in "*_~^."):
+        text = _INNER_PUNCT.sub("", text)
+    return text if text.isascii() else _INNER_SYMBOLS.sub("", text)
+
+
+@functools.lru_cache(maxsize=8192)
+def leet_kind(core: str) -> str:
+    """"yes": leetspeak ("h4te", "5hit", "dum8455"); "no": a number or a code ("3am", "mp3", "A55", "1990s");
+    "maybe": could be either ("d13", "4ss"), so it is read both ways."""
+    if not any(ch.isalpha() for ch in core) or not any(ch in _LEET_CHARS for ch in core) or _NUMERIC.search(core):
+        return "no"
+    if _DIMENSIONS.fullmatch(core):
+        return "no"  # 4x4, 1920x1080
+    match = _DIGITS_THEN_LETTERS.fullmatch(core)
+    if match:
+        digits, letters = match.groups()
+        if letters.casefold() in _UNITS or not all(ch in _LEET_CHARS for ch in digits):
+            return "no"
+        return "yes" if len(digits) == 1 and len(letters) >= 3 else "maybe"
+    match = _LETTERS_THEN_DIGITS.fullmatch(core)
+    if match:
+        letters, digits = match.groups()
+        if len(digits) == 1 or digits[-1] not in _LEET_ENDINGS or not all(ch in _LEET_CHARS for ch in digits):
+            return "no"  # mp3, ps5, covid19, xbox360
+        if letters.isupper() and len(letters) <= 3:
+            return "no"  # a code: A55, M25, DC10
+        return "yes" if len(digits) >= 3 and len(letters) >= 2 else "maybe"
+    return "yes"
+
+
+@functools.lru_cache(maxsize=8192)
+def _deleet_word(word: str, maybe: bool = False) -> str:
+    """Fold leet characters in a whitespace-delimited word; `maybe`: also the words that could be numbers."""
+    core = word.lstrip(_LEADING_PUNCT).rstrip(_TRAILING_PUNCT)
+    if not core:
+        return word
+    kind = leet_kind(core)
+    if kind == "no" or (kind == "maybe" and not maybe):
+        return word
+    start = word.index(core)
+    return word[:start] + core.translate(_LEET) + word[start + len(core):]
+
+
+def _join_spaced(text: str, split_first: bool | None) -> tuple[str, bool, bool]:
+    """Join spaced-out letters. `split_first`: keep a leading one-letter word ("I", "a") apart; None: as the
+    letter's case suggests ("I", "a", "A" apart; "i" glued). Also says whether an ambiguous run was glued / split."""
+    glued = split = False
+
+    def join(match: re.Match[str]) -> str:
+        nonlocal glued, split
+        run = match.group(0)
+        letters = run.translate(_DROP_SEPARATORS) if run.isascii() else _SEPARATORS.sub("", run)
+        if not (letters[0] in "aAiI" and len(letters) >= 4 and run[1:2].isspace()):
+            return letters
+        if split_first if split_first is not None else letters[0] in "IaA":
+            split = True
+            return f"{letters[0]} {letters[1:]}"
+        glued = True
+        return letters
+
+    return _SPACED_RUN.sub(join, text), glued, split
+
+
+def _collapse(text: str, keep: int) -> str:
+    return _STRETCHED.sub(lambda match: match.group(0)[:keep], text)
+
+
+@dataclass(frozen=True, slots=True)
+class _Choice:
+    displayed: bool = True  # read a right-to-left override as it displays (reversed), else drop it
+    split_first: bool | None = None  # a spaced run's leading "a"/"I": apart, glued, or by its case
+    keep: int = 1  # letters kept from a stretched run
+    maybe_leet: bool = False  # also fold words that could be numbers ("d13")
+
+
+def _prepared(text: str, displayed: bool) -> str:
+    text = _strip_invisible(_unreverse(text) if displayed else text)
+    return _drop_inner_symbols(_fold_homoglyphs(text))
+
+
+# Words with a leet character and something else: the only ones leet folding can change.
+_LEET_CANDIDATE = re.compile(r"(?<!\S)\S*[0-9@$!|+€£]\S*")
+
+
+def _deleet_text(text: str, maybe: bool) -> tuple[str, bool]:
+    """Leet folded in every word; and whether some word could be either leet or a number ("d13")."""
+    if not any(char in text for char in _LEET_CHARS):
+        return text, False
+    ambiguous = False
+
+    def fold(match: re.Match[str]) -> str:
+        nonlocal ambiguous
+        word = match.group(0)
+        if not ambiguous and leet_kind(word.lstrip(_LEADING_PUNCT).rstrip(_TRAILING_PUNCT)) == "maybe":
+            ambiguous = True
+        return _deleet_word(word, maybe)
+
+    return _LEET_CANDIDATE.sub(fold, text), ambiguous
+
+
+class _Reader:
+    """The passes of one message, each computed once and shared between the readings that need it."""
+
+    def __init__(self, text: str) -> None:
+        self.base = unicodedata.normalize("NFKC", text[:MAX_CHARS])
+        self._prepared: dict[bool, str] = {}
+        self._leet: dict[tuple[bool, bool], tuple[str, bool]] = {}
+        self._joined: dict[tuple[bool, bool, bool | None], tuple[str, bool, bool]] = {}
+
+    def prepared(self, displayed: bool) -> str:
+        if displayed not in self._prepared:
+            self._prepared[displayed] = _prepared(self.base, displayed)
+        return self._prepared[displayed]
+
+    def leet(self, choice: _Choice) -> tuple[str, bool]:
+        key = (choice.displayed, choice.maybe_leet)
+        if key not in self._leet:
+            self._leet[key] = _deleet_text(self.prepared(choice.displayed), choice.maybe_leet)
+        return self._leet[key]
+
+    def joined(self, choice: _Choice) -> tuple[str, bool, bool]:
+        key = (choice.displayed, choice.maybe_leet, choice.split_first)
+        if key not in self._joined:
+            self._joined[key] = _join_spaced(self.leet(choice)[0], choice.split_first)
+        return self._joined[key]
+
+    def read(self, choice: _Choice) -> str:
+        return _collapse(self.joined(choice)[0], choice.keep)
 
 
 _RLO_RUN = re.compile("\u202e([^\u202c\n]*)\u202c?")
@@ -55,55 +294,157 @@ def _unreverse(text: str) -> str:
     return _RLO_RUN.sub(lambda match: match.group(1)[::-1], text)
 
 
+_INVISIBLE_CATEGORIES = frozenset({"Cf", "Mn", "Me", "Cc"})
+
+
 def _strip_invisible(text: str) -> str:
+    """Drop format characters (zero-width, bidi controls), combining marks (zalgo, accents) and controls."""
+    if text.isascii() and text.isprintable():
+        return text
     decomposed = unicodedata.normalize("NFD", text)
-    kept = [ch for ch in decomposed if unicodedata.category(ch) not in ("Cf", "Mn", "Me", "Cc") or ch in "\n\t"]
-    return unicodedata.normalize("NFC", "".join(kept))
-
-
-_NUMBER_WITH_SUFFIX = re.compile(r"^(?:\d+[^\W\d_]{1,2}|[^\W\d_]{1,2}\d+|\d{2,}[^\W\d_]+|[^\W\d_]+\d{2,})$")
-
-
-def _deleet_word(word: str) -> str:
-    """Fold leet characters in a whitespace-delimited word that contains at least one letter.
-
-    Numbers with a unit or a short suffix ("3am", "5pm", "2nd", "mp3", "covid19") are words, not leet.
-    """
-    core = word.lstrip(_LEADING_PUNCT).rstrip(_TRAILING_PUNCT)
-    if not core or not any(ch.isalpha() for ch in core) or not any(ch in _LEET_CHARS for ch in core):
-        return word
-    if _NUMBER_WITH_SUFFIX.match(core):
-        return word
-    start = word.index(core)
-    return word[:start] + core.translate(_LEET) + word[start + len(core):]
-
-
-def _join_spaced(text: str) -> str:
-    return _SPACED_RUN.sub(lambda match: _SEPARATORS.sub("", match.group(0)), text)
+    drop = {
+        ord(ch): None for ch in set(decomposed)
+        if unicodedata.category(ch) in _INVISIBLE_CATEGORIES and ch not in "\n\t"
+    }
+    return unicodedata.normalize("NFC", decomposed.translate(drop)) if drop else unicodedata.normalize("NFC", text)
 
 
 def clean(text: str, *, displayed: bool = True) -> str:
-    """The text the model sees: evasions undone, case and punctuation kept.
+    """The primary reading the model sees: evasions undone, case and punctuation kept.
 
     `displayed`: read right-to-left overrides as they display (reversed); else just drop them.
     """
-    text = unicodedata.normalize("NFKC", text[:MAX_CHARS])
-    text = _strip_invisible(_unreverse(text) if displayed else text)
-    text = text.translate(_homoglyph_table())
-    text = " ".join(_deleet_word(word) for word in text.split(" "))
-    return _join_spaced(text)
+    return _Reader(text).read(_Choice(displayed=displayed))
+
+
+# Abusive words a reader recognises through a typo, a space too many or too few. Only for the "repaired" reading;
+# word lists in the rules file match near misses of their own words (bot/moderation/rules/words.py).
+LEXICON = frozenset((
+    "idiot", "idiots", "moron", "morons", "imbecile", "imbeciles", "stupid", "dumbass", "asshole", "assholes",
+    "bastard", "bastards", "bitch", "bitches", "whore", "whores", "loser", "losers", "fucking", "fucker",
+    "bullshit", "motherfucker", "fuck", "cunt", "cunts", "shit", "twat", "kill", "yourself",
+))
+_SHORT = frozenset(("fuck", "cunt", "shit", "twat", "kill"))  # glued to a word only as in "gofuck", "fuckoff"
+_GLUE = frozenset(("you", "off", "u", "go", "the", "a", "this", "that", "it", "all", "up", "face", "head", "wit"))
+_SUFFIXES = frozenset(("ic", "ity", "ish", "ness", "ly", "ed", "er", "es", "ing", "ies", "ery", "ry", "ic", "ism"))
+_NO_SPLIT = frozenset(("yourself",))  # a listed word for joins and typos, never split out of a longer word
+
+
+def _typos() -> dict[str, str]:
+    """Every swap of two neighbouring letters (after the first) and, from six letters, every dropped letter."""
+    found: dict[str, str] = {}
+    for word in sorted(LEXICON):
+        if len(word) < 5 and word not in _SHORT:
+            continue
+        variants = {word[:i] + word[i + 1] + word[i] + word[i + 2:] for i in range(1, len(word) - 1)}
+        if len(word) >= 6:
+            variants |= {word[:i] + word[i + 1:] for i in range(1, len(word))}
+        for variant in variants - LEXICON - {word}:
+            found.setdefault(variant, word)
+    return found
+
+
+def _alternation(words: Iterable[str]) -> str:
+    return "|".join(sorted((re.escape(word) for word in words), key=len, reverse=True))
+
+
+_TYPO_OF = _typos()
+_LETTERS = re.compile(r"[A-Za-z]+")
+_SPLIT_OF = {
+    f"{word[:i]} {word[i:]}": word for word in LEXICON for i in range(2, len(word) - 1)
+    if len(word) >= 5 or word in _SHORT
+}
+@functools.lru_cache(maxsize=16384)
+def _unglued(word: str) -> str | None:
+    """ "completeidiot" -> "complete idiot", "gofuck" -> "go fuck"; None when `word` is not two words glued."""
+    lower = word.lower()
+    if lower in LEXICON:
+        return None
+    for known in LEXICON:
+        if known in _NO_SPLIT or len(lower) <= len(known):
+            continue
+        short = known in _SHORT
+        if lower.startswith(known):
+            rest = lower[len(known):]
+            if rest in _GLUE if short else len(rest) >= 2 and rest not in _SUFFIXES:
+                return f"{word[:len(known)]} {word[len(known):]}"
+        if lower.endswith(known):
+            rest = lower[:-len(known)]
+            if rest in _GLUE if short else len(rest) >= 2:
+                return f"{word[:-len(known)]} {word[-len(known):]}"
+    return None
+
+
+def _unglue(text: str, words: Iterable[str]) -> str:
+    glued = {word: split for word in set(words) if len(word) >= 5 and (split := _unglued(word)) is not None}
+    if not glued:
+        return text
+    return _LETTERS.sub(lambda match: glued.get(match.group(0), match.group(0)), text)
+
+
+def repaired(text: str) -> str:
+    """Abusive words mended: a swapped or dropped letter ("fukc", "imbecle"), a space added ("id iot") or
+    deleted ("completeidiot", "gofuck"). Everything else is left as it is."""
+    found = _LETTERS.findall(text)
+    words = [word.lower() for word in found]
+    if not _TYPO_OF.keys().isdisjoint(words):
+        text = _LETTERS.sub(lambda match: _TYPO_OF.get(match.group(0).lower(), match.group(0)), text)
+    pairs = {f"{first} {second}" for first, second in itertools.pairwise(words)} & _SPLIT_OF.keys()
+    for pair in pairs:
+        text = re.sub(rf"\b{re.escape(pair)}\b", _SPLIT_OF[pair], text, flags=re.IGNORECASE)
+    return _unglue(text, found)
+
+
+def readings(text: str) -> list[tuple[str, str]]:
+    """(name, text) for the primary reading and the alternatives that differ from it, at most MAX_READINGS."""
+    reader = _Reader(text)
+    first = _Choice()
+    joined, glued, split = reader.joined(first)
+    primary, stretches = _STRETCHED.subn(lambda match: match.group(0)[:1], joined)
+    stretched = stretches > 0
+    flips: list[tuple[str, _Choice]] = []
+    if "\u202e" in reader.base:
+        flips.append(("rtl-dropped", _Choice(displayed=False)))
+    if stretched:
+        flips.append(("stretched-doubles", _Choice(keep=2)))
+    if reader.leet(first)[1]:
+        flips.append(("leet-numbers", _Choice(maybe_leet=True)))
+    if glued or split:
+        flips.append(("spaced-split", _Choice(split_first=True)) if glued
+                     else ("spaced-glued", _Choice(split_first=False)))
+    candidates = [(name, reader.read(choice)) for name, choice in flips]
+    candidates.append(("repaired", repaired(primary)))
+    if len(flips) > 1:
+        combined = _Choice(
+            displayed=all(choice.displayed for _, choice in flips),
+            split_first=next((choice.split_first for _, choice in flips if choice.split_first is not None), None),
+            keep=max(choice.keep for _, choice in flips),
+            maybe_leet=any(choice.maybe_leet for _, choice in flips),
+        )
+        candidates.append(("+".join(name for name, _ in flips), reader.read(combined)))
+    out = [(PRIMARY, primary)]
+    seen = {primary}
+    for name, reading in candidates:
+        if reading not in seen and len(out) < MAX_READINGS:
+            seen.add(reading)
+            out.append((name, reading))
+    return out
 
 
 def normalize(text: str) -> NormalizedText:
-    """Both forms the rules look at: the raw text, and the cleaned, case-folded text."""
-    cleaned = clean(text)
-    if "\u202e" in text:
-        # An override can hide a word either way: written reversed to display forwards, or dropped in as noise.
-        # Word lists and regexes see both readings, one per line; the model scores both.
-        dropped = clean(text, displayed=False)
-        if dropped != cleaned:
-            return NormalizedText(text, cleaned, f"{cleaned.casefold()}\n{dropped.casefold()}", (dropped,))
-    return NormalizedText(raw=text, clean=cleaned, normalized=cleaned.casefold())
+    """The raw text, the primary reading, and the other plausible readings (each named); word lists and regexes
+    see them all, case-folded, one per line."""
+    found = readings(text)
+    cleaned = found[0][1]
+    others = found[1:]
+    normalized = "\n".join(reading.casefold() for _, reading in found)
+    return NormalizedText(
+        raw=text,
+        clean=cleaned,
+        normalized=normalized,
+        alternatives=tuple(reading for _, reading in others),
+        names=tuple(name for name, _ in others),
+    )
 
 
 _TOKEN = re.compile(r"[^\W_]+")
@@ -112,3 +453,13 @@ _TOKEN = re.compile(r"[^\W_]+")
 def tokens(text: str) -> list[str]:
     """Words as the matcher sees them: runs of letters and digits, case-folded."""
     return _TOKEN.findall(text.casefold())
+
+
+def highest_reading(scored: Sequence[Scores]) -> dict[str, int]:
+    """For each label, the index of the reading (of `[clean, *alternatives]`) that scored highest."""
+    best: dict[str, int] = {}
+    for index, scores in enumerate(scored):
+        for label, value in scores.values.items():
+            if label not in best or value > scored[best[label]].values.get(label, 0.0):
+                best[label] = index
+    return best

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from dataclasses import replace
 from datetime import datetime
 from typing import Literal
 
 from bot.moderation.carry_out import CaseExecutor
-from bot.moderation.normalize import normalize
+from bot.moderation.mention import review_mentions
+from bot.moderation.normalize import highest_reading, normalize
 from bot.moderation.ports import RulesForGuild
 from bot.moderation.rules import RuleInput, decide
 from bot.protocols import CaseStore, Clock, Scorer
@@ -113,7 +115,8 @@ class ModerationPipeline:
     async def judge(self, event: MessageEvent) -> tuple[NormalizedText, Scores, Decision]:
         """Normalize, score and apply the rules; no side effects (used by `score` and `/rules test`)."""
         text = normalize(event.content)
-        scores = worst(await self._scorer.score([text.clean, *text.alternatives]))
+        each = await self._scorer.score([text.clean, *text.alternatives])
+        scores = worst(each)
         rules = self._rules.for_guild(event.guild_id)
         now = self._clock()
         strikes = (
@@ -121,7 +124,9 @@ class ModerationPipeline:
             if rules.escalation
             else []
         )
-        decision = decide(rules, RuleInput.from_event(event, text, scores.values, strikes, now))
+        given = RuleInput.from_event(event, text, scores.values, strikes, now)
+        decision = decide(rules, replace(given, score_readings=highest_reading(each)))
+        decision = review_mentions(decision, text, rules)
         if scores.timed_out and decision.is_allow and self._on_timeout == "flag":
             decision = Decision(
                 actions=(Action(ActionKind.FLAG),),

@@ -76,3 +76,180 @@ def test_huge_and_hostile_inputs_are_bounded() -> None:
     result = normalize(flood)
     assert len(result.normalized) <= 20_000
     assert LISTED.first_match(tokens(result.normalized)) is None
+
+
+# --- readings a human perceives (issue 13) -------------------------------------------------------------------
+
+from bot.moderation.normalize import MAX_READINGS, leet_kind, readings  # noqa: E402
+
+
+def _all(text: str) -> list[str]:
+    return [reading for _, reading in readings(text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I h a t e women.", "I hate women."),
+        ("what a m o r o n", "what a moron"),
+        ("A l o s e r, that is what you are", "A loser, that is what you are"),
+        ("I l o v e this paper", "I love this paper"),
+        ("such a n i c e day", "such a nice day"),
+    ],
+)
+def test_spaced_letters_are_joined_without_eating_a_one_letter_word(text: str, expected: str) -> None:
+    assert normalize(text).clean == expected
+
+
+@pytest.mark.parametrize("word", ["idiot", "moron", "imbecile"])
+@pytest.mark.parametrize("lead", ["a", "I", "i", "A"])
+def test_a_spaced_word_after_a_one_letter_word_is_still_read_both_ways(lead: str, word: str) -> None:
+    text = f"{lead} " + " ".join(word)
+    assert any(reading.casefold() == f"{lead} {word}".casefold() for reading in _all(text))
+    assert LISTED_INSULTS.first_match(tokens(normalize(f"you are {text}").normalized)) == word
+
+
+LISTED_INSULTS = WordMatcher.build(["idiot", "moron", "imbecile", "kill", "slurword"])
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("go κіӏӏ yourself", "go kill yourself", id="greek-kappa-cyrillic-palochka"),
+        pytest.param("you ѕӏυrԝοrԁ", "you slurword", id="cyrillic-greek-mix"),
+        pytest.param("you іdіοt", "you idiot", id="cyrillic-i-greek-omicron"),
+        pytest.param("what a mօrօn", "what a moron", id="armenian-o"),
+        pytest.param("go kіӏӏ yօurѕеӏf", "go kill yourself", id="armenian-and-cyrillic"),
+        pytest.param("you ꮪlurꮃord", "you slurword", id="cherokee-small"),
+        pytest.param("you Ꮪlurword", "you Slurword", id="cherokee-capital"),
+        pytest.param("you аѕѕ", "you ass", id="whole-cyrillic-look-alike-in-an-english-message"),
+    ],
+)
+def test_homoglyphs_fold_to_the_latin_letter_a_reader_sees(text: str, expected: str) -> None:
+    assert normalize(text).clean == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Это предложение на русском языке",
+        "Καλημέρα σε όλους",
+        "Բարեւ ձեզ",
+        "the Greek word λογος and the Russian word мир",
+    ],
+)
+def test_words_in_their_own_script_are_left_alone(text: str) -> None:
+    cleaned = normalize(text).clean
+    for word in ("предложение", "λογος", "мир", "Բարեւ"):
+        if word in text:
+            assert word in cleaned
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("cu🔥nt", "cunt"),
+        ("you slur🔥word", "you slurword"),
+        ("id💩💩iot", "idiot"),
+        ("mor★on", "moron"),
+        ("id.iot", "idiot"),
+        ("im_be_cile", "imbecile"),
+    ],
+)
+def test_symbols_and_filler_inside_a_word_are_removed(text: str, expected: str) -> None:
+    assert normalize(text).clean == expected
+
+
+@pytest.mark.parametrize("text", ["great 👍 job", "ok 😀", "see you at 5 ★ stars", "End.Start of a sentence"])
+def test_symbols_between_words_stay(text: str) -> None:
+    assert normalize(text).clean == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("you dum8455", "you dumbass"), ("h4t3r", "hater"), ("5hit", "shit"), ("1d10t", "idiot")],
+)
+def test_leet_ending_in_digits_folds(text: str, expected: str) -> None:
+    assert normalize(text).clean == expected
+
+
+def test_leet_that_could_be_a_number_is_read_both_ways() -> None:
+    text = normalize("i hope you d13")
+    assert text.clean == "i hope you d13"
+    assert "i hope you die" in text.alternatives and "leet-numbers" in text.names
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["at 3am", "the 2nd", "an mp3", "the 1990s", "costs $5.99", "£20", "at 10:30", "v1.2.3", "the A55", "M25",
+     "covid19", "xbox360", "100%", "4x4", "10km", "python3"],
+)
+def test_numbers_prices_times_versions_and_codes_are_untouched(text: str) -> None:
+    result = normalize(text)
+    assert result.clean == text and result.alternatives == ()
+    assert leet_kind(text.split()[-1]) == "no"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("fuuuuuuck off", "fuck off"), ("go kiiiiiill yourself", "go kill yourself"), ("cuuuuuunt", "cunt"),
+     ("iiiiidiooooot", "idiot")],
+)
+def test_the_model_reads_stretched_letters_collapsed(text: str, expected: str) -> None:
+    result = normalize(text)
+    assert result.clean == expected
+    assert "stretched-doubles" in result.names  # "asssss" is also read with doubles: "ass", not "as"
+
+
+def test_doubled_letters_stay_doubled() -> None:
+    assert normalize("good book, cool stuff").clean == "good book, cool stuff"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("go fukc yourself", "go fuck yourself"), ("you dumabss", "you dumbass"), ("you are a complete id iot",
+     "you are a complete idiot"), ("you are a completeidiot", "you are a complete idiot"),
+     ("gofuck yourself", "go fuck yourself"), ("what an imbecle", "what an imbecile")],
+)
+def test_typos_and_spacing_of_abusive_words_are_repaired_in_a_reading(text: str, expected: str) -> None:
+    result = normalize(text)
+    assert expected in result.alternatives and "repaired" in result.names
+
+
+@pytest.mark.parametrize(
+    "text", ["Scunthorpe United", "the cocktail bar", "flame retardant", "closer to home", "the moon",
+             "idiom and idiotic", "Shitterton in Dorset", "Penistone station", "an assessment"],
+)
+def test_ordinary_words_get_no_extra_reading(text: str) -> None:
+    assert normalize(text).alternatives == ()
+
+
+def test_readings_are_capped_and_named() -> None:
+    hostile = ("f u c k o f f I h a t e y o u fuuuuuck d13 \u202etoidi\u202c id iot " * 200)[:4000]
+    result = normalize(hostile)
+    assert 1 + len(result.alternatives) <= MAX_READINGS
+    assert len(result.names) == len(result.alternatives)
+    assert len(result.normalized.split("\n")) == 1 + len(result.alternatives)
+    assert result.reading_name(0) == "primary"
+
+
+@pytest.mark.parametrize(("text", "word"), [("you idoit", "idiot"), ("you imbecle", "imbecile"),
+                                            ("a slruword", "slurword"), ("you morno", "moron")])
+def test_word_lists_match_a_swapped_or_dropped_letter(text: str, word: str) -> None:
+    assert LISTED_INSULTS.first_match(tokens(normalize(text).normalized)) == word
+
+
+@pytest.mark.parametrize("text", ["idiom", "the moon", "a mroon", "ideot"])
+def test_near_misses_need_the_first_letter_and_one_edit(text: str) -> None:
+    matcher = WordMatcher.build(["idiot", "moron"])
+    assert matcher.first_match(tokens(text)) is None
+
+
+@pytest.mark.parametrize(("text", "word"), [("you slur word", "slurword"), ("an imbe cile", "imbecile")])
+def test_a_space_added_inside_a_long_listed_word_still_matches(text: str, word: str) -> None:
+    assert LISTED_INSULTS.first_match(tokens(normalize(text).normalized)) == word
+
+
+@pytest.mark.parametrize(("text", "expected"), [("1d107", "idiot"), ("455h0l3", "asshole"), ("5h17", "shit")])
+def test_leet_starting_and_ending_with_digits_folds(text: str, expected: str) -> None:
+    assert normalize(text).clean == expected

@@ -52,6 +52,7 @@ def _rule(spec: RuleSpec, file: RulesFile) -> Rule:
         shadow=spec.mode == "shadow",
         strike=strike,
         message=spec.message or file.message,
+        mention_review=spec.mentions == "flag",
     )
 
 
@@ -80,6 +81,7 @@ def _apply(rule: Rule, override: Override) -> Rule | None:
         shadow=(override.mode == "shadow") if override.mode else rule.shadow,
         strike=rule.strike,
         message=rule.message,
+        mention_review=rule.mention_review,
     )
 
 

@@ -6,7 +6,7 @@ No I/O, no clock, no discord: the caller passes the time, the user's earlier str
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 
@@ -42,6 +42,7 @@ class RuleInput:
     now: datetime | None = None  # required when the rule set escalates
     user_label: str = ""
     channel_label: str = ""
+    score_readings: Mapping[str, int] = field(default_factory=dict)  # label -> reading that scored highest
 
     @classmethod
     def from_event(
@@ -74,6 +75,15 @@ class RuleInput:
     def normalized_tokens(self) -> list[str]:
         return tokens(self.text.normalized)
 
+    @cached_property
+    def reading_tokens(self) -> list[list[str]]:
+        """Tokens of each reading (a line of `normalized` each)."""
+        return [tokens(line) for line in self.text.normalized.split("\n")]
+
+    def reading_note(self, index: int) -> str:
+        """" (reading: X)" when an alternative reading, not the primary one, made a rule fire."""
+        return f" (reading: {self.text.reading_name(index)})" if index > 0 else ""
+
 
 def _exempt_reason(rules: RuleSet, given: RuleInput) -> str | None:
     if given.author_id in rules.exempt_users:
@@ -93,17 +103,23 @@ def _evaluate(rule: Rule, rules: RuleSet, given: RuleInput) -> RuleHit | None:
             return None
         variant = Variant.NORMALIZED if given.text.changed else Variant.RAW
         bound = f">= {condition.min:.2f}" + (f", < {condition.max:.2f}" if condition.max < 1.0 else "")
-        return RuleHit(rule.id, variant, f"{condition.label} {score:.2f} {bound}")
+        note = given.reading_note(given.score_readings.get(condition.label, 0))
+        return RuleHit(rule.id, variant, f"{condition.label} {score:.2f} {bound}{note}")
     if isinstance(condition, WordCondition):
-        for variant, words in ((Variant.RAW, given.raw_tokens), (Variant.NORMALIZED, given.normalized_tokens)):
+        word = condition.matcher.first_match(given.raw_tokens, rules.allow)
+        if word is not None:
+            return RuleHit(rule.id, Variant.RAW, f"listed word {word!r}", term=word)
+        for index, words in enumerate(given.reading_tokens):
             word = condition.matcher.first_match(words, rules.allow)
             if word is not None:
-                return RuleHit(rule.id, variant, f"listed word {word!r}")
+                detail = f"listed word {word!r}{given.reading_note(index)}"
+                return RuleHit(rule.id, Variant.NORMALIZED, detail, term=word)
         return None
     for variant, text in ((Variant.RAW, given.text.raw), (Variant.NORMALIZED, given.text.normalized)):
         for pattern, compiled in zip(condition.patterns, condition.compiled, strict=True):
-            if compiled.search(text):
-                return RuleHit(rule.id, variant, f"pattern {pattern!r}")
+            found = compiled.search(text)
+            if found:
+                return RuleHit(rule.id, variant, f"pattern {pattern!r}", term=found.group(0))
     return None
 
 

@@ -46,6 +46,7 @@ class Rule:
     shadow: bool
     strike: bool
     message: str
+    mention_review: bool = True  # a mentioned (quoted, reported, discussed) word is flagged, not removed
 
 
 @dataclass(frozen=True, slots=True)

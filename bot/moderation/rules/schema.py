@@ -125,6 +125,8 @@ class RuleSpec(_Strict):
     strike: bool | None = None  # default: true when the rule removes or restricts
     message: str | None = None
     enabled: bool = True
+    # flag: a word that is quoted, reported or discussed (see bot/moderation/mention.py) is only flagged
+    mentions: Literal["flag", "enforce"] = "flag"
 
     @field_validator("message")
     @classmethod

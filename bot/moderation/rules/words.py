@@ -4,6 +4,11 @@ A listed word matches a token when both have the same sequence of letters once r
 collapsed, and the token repeats each letter at least as often as the word does: "ass" matches "asssss"
 but not "as"; "fuck" matches "fuuuuck". Plurals match too ("idiots", "bitches"). Tokens are whole words,
 so "Scunthorpe" and "assessment" do not contain a match. Runs in time linear in the number of tokens.
+
+Typos made on purpose are matched for single words of at least FUZZY_MIN letters: two neighbouring letters
+swapped ("idoit") or, from FUZZY_DELETE_MIN letters, one letter after the first left out ("imbecle"). The first
+letter must be right, which keeps ordinary words ("idiom") out. A word of FUZZY_MIN letters or more also matches
+when a space splits it into two tokens of two letters or more ("slur word").
 """
 
 from __future__ import annotations
@@ -14,6 +19,9 @@ from dataclasses import dataclass, field
 from bot.moderation.normalize import clean, tokens
 
 Runs = tuple[tuple[str, int], ...]
+
+FUZZY_MIN = 5
+FUZZY_DELETE_MIN = 6
 
 
 def runs(token: str) -> Runs:
@@ -54,6 +62,19 @@ def _token_matches(token_runs: Runs, word_runs: Runs) -> bool:
     return singular is not None and _same_runs(singular, word_runs)
 
 
+def near_miss(token: str, word: str) -> bool:
+    """`token` is `word` (both squeezed) with two neighbouring letters swapped, or with one letter left out."""
+    if len(word) < FUZZY_MIN or not token or token[0] != word[0] or token == word:
+        return False
+    if len(token) == len(word):
+        diff = [index for index in range(len(word)) if token[index] != word[index]]
+        return (len(diff) == 2 and diff[1] == diff[0] + 1
+                and token[diff[0]] == word[diff[1]] and token[diff[1]] == word[diff[0]])
+    if len(token) == len(word) - 1 and len(word) >= FUZZY_DELETE_MIN:
+        return any(token == word[:index] + word[index + 1:] for index in range(1, len(word)))
+    return False
+
+
 @dataclass(frozen=True, slots=True)
 class _Phrase:
     text: str  # as written in the rules file
@@ -64,6 +85,7 @@ class _Phrase:
 class WordMatcher:
     phrases: tuple[_Phrase, ...]
     _index: dict[str, tuple[_Phrase, ...]] = field(compare=False, repr=False)
+    _fuzzy: dict[str, tuple[_Phrase, ...]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def build(cls, words: Iterable[str]) -> WordMatcher:
@@ -75,7 +97,16 @@ class WordMatcher:
         index: dict[str, list[_Phrase]] = {}
         for phrase in phrases:
             index.setdefault(_squeeze(phrase.parts[0]), []).append(phrase)
-        return cls(tuple(phrases), {key: tuple(value) for key, value in index.items()})
+        fuzzy: dict[str, list[_Phrase]] = {}
+        for phrase in phrases:
+            squeezed = _squeeze(phrase.parts[0])
+            if len(phrase.parts) == 1 and len(squeezed) >= FUZZY_MIN:
+                fuzzy.setdefault(squeezed[0], []).append(phrase)
+        return cls(
+            tuple(phrases),
+            {key: tuple(value) for key, value in index.items()},
+            {key: tuple(value) for key, value in fuzzy.items()},
+        )
 
     def __bool__(self) -> bool:
         return bool(self.phrases)
@@ -94,6 +125,18 @@ class WordMatcher:
                     for offset, part in enumerate(phrase.parts)
                 ):
                     found.append((start, end, phrase.text))
+            if start + 1 < len(token_runs) and len(first) >= 2 and len(token_runs[start + 1]) >= 2:
+                # a space added inside a long word: "slur word", "imbe cile"
+                joined = runs(words[start] + words[start + 1])
+                for phrase in self._index.get(_squeeze(joined), ()):
+                    if (len(phrase.parts) == 1 and len(_squeeze(phrase.parts[0])) >= FUZZY_MIN
+                            and _same_runs(joined, phrase.parts[0])):
+                        found.append((start, start + 2, phrase.text))
+            if len(first) >= FUZZY_MIN - 1 and first[0][0] in self._fuzzy:
+                squeezed = _squeeze(first)
+                for phrase in self._fuzzy[first[0][0]]:
+                    if near_miss(squeezed, _squeeze(phrase.parts[0])):
+                        found.append((start, start + 1, phrase.text))
         return found
 
     def first_match(self, words: Sequence[str], allow: WordMatcher | None = None) -> str | None:
