@@ -281,7 +281,7 @@ def build_bot(
 ) -> ModBot:
     """The Discord client, with the Discord side of every port and every service it calls, built once."""
     from bot.discord_adapter.appeal import AppealDesk, appeal_buttons
-    from bot.discord_adapter.client import ModBot
+    from bot.discord_adapter.client import new_client
     from bot.discord_adapter.enforcer import DiscordEnforcer
     from bot.discord_adapter.modlog import ModLog
     from bot.discord_adapter.publisher import DiscordPublisher
@@ -290,7 +290,7 @@ def build_bot(
     from bot.discord_adapter.services import BotServices, DiscordParts
 
     settings = app.settings
-    client = ModBot(settings.current.discord, run_digest=run_digest)
+    client = new_client(settings.current.discord, run_digest=run_digest)
     modlog = ModLog(client, settings)
     # Button classes of this bot's own; bound to the desks below, once those are built.
     review_button, appeal_button = review_buttons(), appeal_buttons()

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 import discord
 from discord.ext import commands
@@ -51,12 +52,13 @@ class SyncReport:
 
 
 class ModBot(commands.Bot):
-    def __init__(self, discord_settings: DiscordSettings, *, run_digest: bool = True) -> None:
+    def __init__(self, discord_settings: DiscordSettings, *, run_digest: bool = True, **shards: Any) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=bot_intents(),
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
+            **shards,
         )
         self._run_digest = run_digest
         self._installed: tuple[BotServices, DiscordParts, MessageJudge] | None = None
@@ -172,6 +174,21 @@ class ModBot(commands.Bot):
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._digest_task
         await super().close()
+
+
+class ShardedModBot(ModBot, commands.AutoShardedBot):
+    """The bot for `discord.shard_count` / `shard_ids`: this process runs those shards of the bot's guilds
+    (docs/scaling.md). Everything else is ModBot's."""
+
+
+def new_client(discord_settings: DiscordSettings, *, run_digest: bool = True) -> ModBot:
+    """One shard-less client, or an auto-sharded one for the shards settings name."""
+    if discord_settings.shard_count is None:
+        return ModBot(discord_settings, run_digest=run_digest)
+    shard_ids = list(discord_settings.shard_ids) or None  # none listed: every shard of shard_count
+    return ShardedModBot(
+        discord_settings, run_digest=run_digest, shard_count=discord_settings.shard_count, shard_ids=shard_ids
+    )
 
 
 def _why(exc: BaseException) -> str:
