@@ -22,7 +22,7 @@ from bot.records import (
     Scores,
     Variant,
 )
-from bot.storage import audit
+from bot.storage import audit, case_events
 from bot.storage.database import Database, from_db_time, to_db_time, utcnow
 from bot.storage.messages import MessageLog, claim
 
@@ -113,7 +113,12 @@ async def _insert_case(conn: aiosqlite.Connection, draft: CaseDraft) -> int:
     )
     case_id = cursor.lastrowid
     assert case_id is not None
-    await _seal(conn, case_id, draft.user_id, draft.text)
+    head = await _seal(conn, case_id, draft.user_id, draft.text)
+    if draft.shadow:  # the initial status is part of the chain: a shadow case starts with an event
+        shadow = dict(audit.initial_state(), status=CaseStatus.SHADOW.value)
+        head = await case_events.append_event(conn, case_id, "shadow", shadow, to_db_time(created), head=head)
+    else:
+        await case_events.write_head(conn, head)
     if draft.strike and not draft.shadow:
         await conn.execute(
             "INSERT INTO strikes (guild_id, user_id, case_id, created_at) VALUES (?, ?, ?, ?)",
@@ -122,20 +127,36 @@ async def _insert_case(conn: aiosqlite.Connection, draft: CaseDraft) -> int:
     return case_id
 
 
-async def _seal(conn: aiosqlite.Connection, case_id: int, user_id: int, text: str | None) -> None:
-    """Link the new case into the hash chain (see bot/storage/audit.py)."""
-    async with conn.execute("SELECT hash FROM cases WHERE id < ? ORDER BY id DESC LIMIT 1", (case_id,)) as cursor:
-        previous = await cursor.fetchone()
-    prev_hash = previous[0] if previous and previous[0] else audit.GENESIS
+async def _seal(conn: aiosqlite.Connection, case_id: int, user_id: int, text: str | None) -> audit.ChainHead:
+    """Give the new case the next place in the hash chain (see bot/storage/audit.py); the caller moves the head."""
+    head = await case_events.read_head(conn)
     salt = audit.new_salt()
     subject = audit.subject_digest(salt, user_id, text)
     async with conn.execute("SELECT * FROM cases WHERE id = ?", (case_id,)) as cursor:
         row = await cursor.fetchone()
     assert row is not None
+    digest = audit.case_hash(dict(row), subject, head.hash)
     await conn.execute(
-        "UPDATE cases SET salt = ?, subject_digest = ?, prev_hash = ?, hash = ? WHERE id = ?",
-        (salt, subject, prev_hash, audit.case_hash(dict(row), subject, prev_hash), case_id),
+        "UPDATE cases SET seq = ?, salt = ?, subject_digest = ?, prev_hash = ?, hash = ? WHERE id = ?",
+        (head.entries + 1, salt, subject, head.hash, digest, case_id),
     )
+    return audit.ChainHead(head.entries + 1, digest)
+
+
+async def _existing_state(conn: aiosqlite.Connection, case_id: int) -> dict[str, Any]:
+    async with conn.execute("SELECT 1 FROM cases WHERE id = ?", (case_id,)) as cursor:
+        if await cursor.fetchone() is None:
+            raise CaseNotFound(f"no case with id {case_id}")
+    return await case_events.last_state(conn, case_id)
+
+
+_VERIFY_CASES = (  # sql-audited: built from constant column names
+    "SELECT " + ", ".join(f"c.{name}" for name in audit.CASE_COLUMNS)
+    + ", (SELECT e.state FROM case_events e WHERE e.case_id = c.id ORDER BY e.seq DESC LIMIT 1)"
+    + " FROM cases c ORDER BY c.seq, c.id"
+)
+_VERIFY_EVENTS = "SELECT " + ", ".join(audit.EVENT_COLUMNS) + " FROM case_events ORDER BY seq"  # sql-audited
+_CHUNK = 4096
 
 
 class CaseRepository:
@@ -172,15 +193,15 @@ class CaseRepository:
 
     async def record_enforcement(self, case_id: int, enforcement: Enforcement) -> Case:
         async with self._db.transaction() as conn:
-            await conn.execute(
-                "UPDATE cases SET applied = ?, errors = ?, notified = ?, enforced = 1 WHERE id = ?",
-                (
-                    json.dumps([kind.value for kind in enforcement.applied]),
-                    json.dumps(list(enforcement.errors)),
-                    None if enforcement.notified is None else int(enforcement.notified),
-                    case_id,
-                ),
+            state = await _existing_state(conn, case_id)
+            state.update(
+                enforced=True,
+                applied=[kind.value for kind in enforcement.applied],
+                errors=list(enforcement.errors),
+                notified=enforcement.notified,
             )
+            await case_events.append_event(conn, case_id, "enforced", state, to_db_time(utcnow()))
+            await case_events.apply_state(conn, case_id, state)
         return await self.get_by_id(case_id)
 
     async def unenforced(self, guild_id: int | None = None) -> list[Case]:
@@ -239,21 +260,27 @@ class CaseRepository:
         if case.status is CaseStatus.REVERSED:
             return case
         async with self._db.transaction() as conn:
-            await conn.execute(
-                """UPDATE cases SET status = 'reversed', reversed_by = ?, reversed_at = ?, reverse_reason = ?
-                   WHERE id = ?""",
-                (by, to_db_time(at or utcnow()), reason, case.id),
-            )
-            await conn.execute("UPDATE strikes SET active = 0 WHERE case_id = ?", (case.id,))
+            state = await _existing_state(conn, case.id)
+            if state["status"] != CaseStatus.REVERSED.value:
+                when = to_db_time(at or utcnow())
+                state.update(status=CaseStatus.REVERSED.value, reversed_by=by, reversed_at=when, reverse_reason=reason)
+                await case_events.append_event(conn, case.id, "reversed", state, when)
+                await case_events.apply_state(conn, case.id, state)
+                await conn.execute("UPDATE strikes SET active = 0 WHERE case_id = ?", (case.id,))
         return await self.get_by_id(case.id)
 
     async def add_note(self, case_id: int, author_id: int, body: str, at: datetime | None = None) -> CaseNote:
         created = at or utcnow()
+        when = to_db_time(created)
         async with self._db.transaction() as conn:
-            await conn.execute(
+            state = await _existing_state(conn, case_id)
+            cursor = await conn.execute(
                 "INSERT INTO case_notes (case_id, author_id, body, created_at) VALUES (?, ?, ?, ?)",
-                (case_id, author_id, body, to_db_time(created)),
+                (case_id, author_id, body, when),
             )
+            detail = {"note_id": cursor.lastrowid, "author_id": author_id, "created_at": when,
+                      "body_sha256": audit.note_digest(body)}
+            await case_events.append_event(conn, case_id, "note", state, when, detail)
         return CaseNote(case_id, author_id, body, created)
 
     async def notes(self, case_id: int) -> list[CaseNote]:
@@ -265,10 +292,56 @@ class CaseRepository:
             for row in rows
         ]
 
-    async def verify_chain(self) -> tuple[int, list[audit.ChainProblem]]:
-        rows = await self._db.fetch_all("SELECT * FROM cases ORDER BY id")
-        return len(rows), audit.verify_rows([dict(row) for row in rows])
+    async def chain_head(self) -> audit.ChainHead:
+        """The last entry of the hash chain (`#N hash`), to post where the database cannot reach it: a later
+        `modbot cases verify --head N:HASH` then shows a chain cut short or rewritten since."""
+        row = await self._db.fetch_one("SELECT seq, hash FROM chain_head WHERE one = 1")
+        return audit.ChainHead(int(row[0]), str(row[1])) if row else audit.ChainHead(0, audit.GENESIS)
 
+    async def verify(self, witness: audit.ChainHead | None = None) -> audit.ChainReport:
+        """Walk the whole chain (cases and their events, merged in chain order) in chunks, one pass each."""
+        verifier = audit.ChainVerifier(witness)
+        async with self._db.snapshot() as conn:
+            cases = await conn.execute(_VERIFY_CASES)
+            events = await conn.execute(_VERIFY_EVENTS)
+            try:
+                await _merge(cases, events, verifier)
+            finally:
+                await cases.close()
+                await events.close()
+            notes = await conn.execute_fetchall("SELECT id, case_id, author_id, body, created_at FROM case_notes")
+            recorded = await conn.execute_fetchall("SELECT seq, hash FROM chain_head WHERE one = 1")
+        verifier.notes(list(notes))
+        head = next((audit.ChainHead(int(r[0]), str(r[1])) for r in recorded), None)
+        return verifier.finish(head)
+
+    async def verify_chain(self) -> tuple[int, list[audit.ChainProblem]]:
+        report = await self.verify()
+        return report.cases, report.problems
+
+
+async def _merge(cases: aiosqlite.Cursor, events: aiosqlite.Cursor, verifier: audit.ChainVerifier) -> None:
+    """Feed both streams to `verifier` in `seq` order (a case without a seq first, where it sorts)."""
+    case_rows: list[Any] = list(await cases.fetchmany(_CHUNK))
+    event_rows: list[Any] = list(await events.fetchmany(_CHUNK))
+    ci = ei = 0
+    while True:
+        if ci == len(case_rows) and case_rows:
+            case_rows, ci = list(await cases.fetchmany(_CHUNK)), 0
+        if ei == len(event_rows) and event_rows:
+            event_rows, ei = list(await events.fetchmany(_CHUNK)), 0
+        if ci < len(case_rows):
+            if ei < len(event_rows) and case_rows[ci][0] is not None and event_rows[ei][0] < case_rows[ci][0]:
+                verifier.event(event_rows[ei])
+                ei += 1
+            else:
+                verifier.case(case_rows[ci])
+                ci += 1
+        elif ei < len(event_rows):
+            verifier.event(event_rows[ei])
+            ei += 1
+        else:
+            return
 
 
 def case_to_json(case: Case) -> dict[str, Any]:
