@@ -151,7 +151,7 @@ def digest(cli: CliContext, once: bool, dry_run: bool) -> None:
 
 async def _feed_rows(settings: Settings) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
-    async with Database.open(settings.database) as db:
+    async with Database.open(settings.database, create=False) as db:  # listing never creates the database
         store = ArticleStore(db)
         for feed in settings.digest.feeds:
             state = await store.feed_state(feed.url)

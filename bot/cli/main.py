@@ -13,11 +13,15 @@ from typing import Any
 import click
 
 from bot.cli.context import EXIT_CONFIG, CliContext, build_environ
+from bot.storage.database import DatabaseError
 from bot.yamlconf import ConfigError
+
+EXIT_RUNTIME = 1
 
 
 class ModbotGroup(click.Group):
-    """Config problems end any command the same way: one `file:line: key: message` per line, exit 2."""
+    """Config problems end any command the same way: one `file:line: key: message` per line, exit 2;
+    a database that cannot be used ends it with one line naming the file, exit 1."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -26,6 +30,10 @@ class ModbotGroup(click.Group):
             for problem in exc.problems:
                 click.echo(str(problem), err=True)
             ctx.exit(EXIT_CONFIG)
+        except DatabaseError as exc:  # missing, corrupt, foreign, unwritable or newer database: one line
+            logging.getLogger(__name__).debug("database unusable", exc_info=True)
+            click.echo(str(exc), err=True)
+            ctx.exit(EXIT_RUNTIME)
 
 
 @click.group(cls=ModbotGroup, context_settings={"help_option_names": ["-h", "--help"]})

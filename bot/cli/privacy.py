@@ -1,8 +1,10 @@
-"""`modbot purge --older-than 90d` and `modbot forget USER_ID`."""
+"""`modbot purge --older-than 90d [--dry-run] [--yes]` and `modbot forget USER_ID`."""
 
 from __future__ import annotations
 
 import asyncio
+from contextlib import AbstractAsyncContextManager
+from datetime import datetime
 
 import click
 
@@ -10,7 +12,12 @@ from bot.cli.context import CliContext, pass_cli
 from bot.durations import DurationError, parse_duration
 from bot.storage import Database
 from bot.storage.database import utcnow
-from bot.storage.privacy import Erased, forget, purge
+from bot.storage.privacy import Erased, count_purgeable, forget, purge
+
+
+def _database(cli: CliContext) -> AbstractAsyncContextManager[Database]:
+    """Erasing needs a database that is there: a wrong path is an error, not a new empty file."""
+    return Database.open(cli.settings.database, create=False)
 
 
 def _report(erased: Erased) -> str:
@@ -20,20 +27,38 @@ def _report(erased: Erased) -> str:
 
 @click.command("purge")
 @click.option("--older-than", "older_than", default=None, help="Age such as 90d (default: `retention` in settings).")
+@click.option("--dry-run", is_flag=True, help="Only count what would be erased.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation (for cron jobs).")
 @pass_cli
-def purge_command(cli: CliContext, older_than: str | None) -> None:
+def purge_command(cli: CliContext, older_than: str | None, dry_run: bool, yes: bool) -> None:
     """Erase stored message text older than the retention period; cases and counts stay."""
     text = older_than or cli.settings.retention
     try:
         age = parse_duration(text)
     except DurationError as exc:
         raise click.BadParameter(str(exc), param_hint="--older-than") from exc
+    cutoff = utcnow() - age
 
-    async def run() -> Erased:
-        async with Database.open(cli.settings.database) as db:
-            return await purge(db, utcnow() - age)
+    async def count() -> Erased:
+        async with _database(cli) as db:
+            return await count_purgeable(db, cutoff)
 
-    click.echo(f"older than {text}: " + _report(asyncio.run(run())))
+    async def run(before: datetime) -> Erased:
+        async with _database(cli) as db:
+            return await purge(db, before)
+
+    due = asyncio.run(count())
+    if due.cases == 0 and due.review_items == 0 and due.scored_messages == 0:
+        click.echo(f"older than {text}: nothing to erase")
+        return
+    click.echo(f"older than {text}: would erase text of {due.cases} cases and {due.review_items} review items, "
+               f"and remove {due.scored_messages} scored-message records")
+    if dry_run:
+        click.echo("dry run: nothing was erased")
+        return
+    if not yes:
+        click.confirm("Erase them?", abort=True)
+    click.echo(f"older than {text}: " + _report(asyncio.run(run(cutoff))))
 
 
 @click.command("forget")
@@ -46,7 +71,7 @@ def forget_command(cli: CliContext, user_id: int, yes: bool) -> None:
         click.confirm(f"Erase everything stored about user {user_id}?", abort=True)
 
     async def run() -> Erased:
-        async with Database.open(cli.settings.database) as db:
+        async with _database(cli) as db:
             return await forget(db, user_id)
 
     erased = asyncio.run(run())

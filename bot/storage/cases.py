@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -86,34 +89,34 @@ async def _insert_case(conn: aiosqlite.Connection, draft: CaseDraft) -> int:
     ) as cursor:
         row = await cursor.fetchone()
     number = int(row[0]) if row else 1
+    decided: dict[str, Any] = {
+        "guild_id": draft.guild_id,
+        "number": number,
+        "created_at": to_db_time(created),
+        "channel_id": draft.channel_id,
+        "message_id": draft.message_id,
+        "actor": draft.actor.value,
+        "actor_id": draft.actor_id,
+        "rule_id": draft.rule_id,
+        "actions": json.dumps([str(action) for action in draft.actions]),
+        "reason": draft.reason,
+        "scores": json.dumps(dict(draft.scores), sort_keys=True),
+        "model_name": model.name if model else None,
+        "model_version": model.version if model else None,
+        "model_fallback": int(model.fallback) if model else 0,
+        "variant": draft.variant.value if draft.variant else None,
+    }
     cursor = await conn.execute(
-        """INSERT INTO cases (guild_id, number, created_at, user_id, channel_id, message_id, actor, actor_id,
-               rule_id, actions, reason, text, scores, model_name, model_version, model_fallback, variant, status)
+        """INSERT INTO cases (guild_id, number, created_at, channel_id, message_id, actor, actor_id, rule_id, actions,
+               reason, scores, model_name, model_version, model_fallback, variant, user_id, text, status)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-        (
-            draft.guild_id,
-            number,
-            to_db_time(created),
-            draft.user_id,
-            draft.channel_id,
-            draft.message_id,
-            draft.actor.value,
-            draft.actor_id,
-            draft.rule_id,
-            json.dumps([str(action) for action in draft.actions]),
-            draft.reason,
-            draft.text,
-            json.dumps(dict(draft.scores), sort_keys=True),
-            model.name if model else None,
-            model.version if model else None,
-            int(model.fallback) if model else 0,
-            draft.variant.value if draft.variant else None,
-            (CaseStatus.SHADOW if draft.shadow else CaseStatus.ACTIVE).value,
-        ),
+        (*decided.values(), draft.user_id, draft.text,
+         (CaseStatus.SHADOW if draft.shadow else CaseStatus.ACTIVE).value),
     )
     case_id = cursor.lastrowid
     assert case_id is not None
-    head = await _seal(conn, case_id, draft.user_id, draft.text)
+    decided["id"] = case_id
+    head = await _seal(conn, decided, draft.user_id, draft.text)
     if draft.shadow:  # the initial status is part of the chain: a shadow case starts with an event
         shadow = dict(audit.initial_state(), status=CaseStatus.SHADOW.value)
         head = await case_events.append_event(conn, case_id, "shadow", shadow, to_db_time(created), head=head)
@@ -127,27 +130,33 @@ async def _insert_case(conn: aiosqlite.Connection, draft: CaseDraft) -> int:
     return case_id
 
 
-async def _seal(conn: aiosqlite.Connection, case_id: int, user_id: int, text: str | None) -> audit.ChainHead:
-    """Give the new case the next place in the hash chain (see bot/storage/audit.py); the caller moves the head."""
+async def _seal(
+    conn: aiosqlite.Connection, decided: dict[str, Any], user_id: int, text: str | None
+) -> audit.ChainHead:
+    """Give the new case the next place in the hash chain (see bot/storage/audit.py); the caller moves the head.
+    `decided` holds the covered columns exactly as inserted (ints and strings read back unchanged)."""
     head = await case_events.read_head(conn)
     salt = audit.new_salt()
     subject = audit.subject_digest(salt, user_id, text)
-    async with conn.execute("SELECT * FROM cases WHERE id = ?", (case_id,)) as cursor:
-        row = await cursor.fetchone()
-    assert row is not None
-    digest = audit.case_hash(dict(row), subject, head.hash)
+    digest = audit.case_hash(decided, subject, head.hash)
     await conn.execute(
         "UPDATE cases SET seq = ?, salt = ?, subject_digest = ?, prev_hash = ?, hash = ? WHERE id = ?",
-        (head.entries + 1, salt, subject, head.hash, digest, case_id),
+        (head.entries + 1, salt, subject, head.hash, digest, decided["id"]),
     )
     return audit.ChainHead(head.entries + 1, digest)
 
 
 async def _existing_state(conn: aiosqlite.Connection, case_id: int) -> dict[str, Any]:
-    async with conn.execute("SELECT 1 FROM cases WHERE id = ?", (case_id,)) as cursor:
-        if await cursor.fetchone() is None:
-            raise CaseNotFound(f"no case with id {case_id}")
-    return await case_events.last_state(conn, case_id)
+    """The case's state as its last event records it; one query, which also says whether the case exists."""
+    async with conn.execute(
+        """SELECT c.id, (SELECT e.state FROM case_events e WHERE e.case_id = c.id ORDER BY e.seq DESC LIMIT 1)
+           FROM cases c WHERE c.id = ?""",
+        (case_id,),
+    ) as cursor:
+        row = await cursor.fetchone()
+    if row is None:
+        raise CaseNotFound(f"no case with id {case_id}")
+    return audit.initial_state() if row[1] is None else dict(json.loads(row[1]))
 
 
 _VERIFY_CASES = (  # sql-audited: built from constant column names
@@ -302,8 +311,8 @@ class CaseRepository:
         """Walk the whole chain (cases and their events, merged in chain order) in chunks, one pass each."""
         verifier = audit.ChainVerifier(witness)
         async with self._db.snapshot() as conn:
-            cases = await conn.execute(_VERIFY_CASES)
-            events = await conn.execute(_VERIFY_EVENTS)
+            cases = _Stream(await conn.execute(_VERIFY_CASES))
+            events = _Stream(await conn.execute(_VERIFY_EVENTS))
             try:
                 await _merge(cases, events, verifier)
             finally:
@@ -320,28 +329,52 @@ class CaseRepository:
         return report.cases, report.problems
 
 
-async def _merge(cases: aiosqlite.Cursor, events: aiosqlite.Cursor, verifier: audit.ChainVerifier) -> None:
+class _Stream:
+    """Rows of a cursor in chunks, the next chunk already requested while this one is checked."""
+
+    def __init__(self, cursor: aiosqlite.Cursor) -> None:
+        self._cursor = cursor
+        self._next: asyncio.Future[Iterable[Any]] = asyncio.ensure_future(cursor.fetchmany(_CHUNK))
+
+    async def chunk(self) -> list[Any]:
+        rows = list(await self._next)
+        if rows:
+            self._next = asyncio.ensure_future(self._cursor.fetchmany(_CHUNK))
+        return rows
+
+    async def close(self) -> None:
+        with contextlib.suppress(Exception):
+            await self._next
+        await self._cursor.close()
+
+
+async def _merge(cases: _Stream, events: _Stream, verifier: audit.ChainVerifier) -> None:
     """Feed both streams to `verifier` in `seq` order (a case without a seq first, where it sorts)."""
-    case_rows: list[Any] = list(await cases.fetchmany(_CHUNK))
-    event_rows: list[Any] = list(await events.fetchmany(_CHUNK))
+    case_rows, event_rows = await cases.chunk(), await events.chunk()
     ci = ei = 0
-    while True:
+    while case_rows or event_rows:
         if ci == len(case_rows) and case_rows:
-            case_rows, ci = list(await cases.fetchmany(_CHUNK)), 0
+            case_rows, ci = await cases.chunk(), 0
+            continue
         if ei == len(event_rows) and event_rows:
-            event_rows, ei = list(await events.fetchmany(_CHUNK)), 0
-        if ci < len(case_rows):
-            if ei < len(event_rows) and case_rows[ci][0] is not None and event_rows[ei][0] < case_rows[ci][0]:
-                verifier.event(event_rows[ei])
+            event_rows, ei = await events.chunk(), 0
+            continue
+        if not event_rows:  # only cases left
+            for row in case_rows[ci:]:
+                verifier.case(row)
+            ci = len(case_rows)
+        elif not case_rows:
+            for row in event_rows[ei:]:
+                verifier.event(row)
+            ei = len(event_rows)
+        else:
+            case_row, event_row = case_rows[ci], event_rows[ei]
+            if case_row[0] is not None and event_row[0] < case_row[0]:
+                verifier.event(event_row)
                 ei += 1
             else:
-                verifier.case(case_rows[ci])
+                verifier.case(case_row)
                 ci += 1
-        elif ei < len(event_rows):
-            verifier.event(event_rows[ei])
-            ei += 1
-        else:
-            return
 
 
 def case_to_json(case: Case) -> dict[str, Any]:
