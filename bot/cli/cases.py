@@ -19,8 +19,8 @@ from bot.storage.cases import CaseQuery, CaseRepository, case_to_json
 
 _COLUMNS = ("number", "created_at", "user_id", "rule", "actions", "status", "model", "model_fallback", "text")
 # The table fits a 100-column terminal (one space between columns); csv and json carry every field in full.
-_TABLE = (("number", 6), ("created_at", 16), ("user_id", 19), ("actor", 5), ("actions", 12), ("status", 8),
-          ("reason", 16), ("text", 11))
+_TABLE = (("number", "NUMBER", 6), ("created_at", "CREATED", 16), ("user_id", "USER", 19), ("actor", "ACTOR", 5),
+          ("actions", "ACTIONS", 12), ("status", "STATUS", 8), ("reason", "REASON", 16), ("text", "TEXT", 11))
 ERASED = "[erased]"
 
 
@@ -81,7 +81,7 @@ def cases(
         if not rows:
             click.echo("no cases")
             return
-        click.echo(" ".join(name.upper()[:width].ljust(width) for name, width in _TABLE).rstrip())
+        click.echo(" ".join(title.ljust(width) for _, title, width in _TABLE).rstrip())
         for row in rows:
             values = dict(
                 row,
@@ -89,7 +89,7 @@ def cases(
                 actor="mod" if row["actor"] == "moderator" else row["actor"],
                 text=ERASED if row["text"] is None else row["text"],
             )
-            click.echo(" ".join(_cell(values[name], width).ljust(width) for name, width in _TABLE).rstrip())
+            click.echo(" ".join(_cell(values[name], width).ljust(width) for name, _, width in _TABLE).rstrip())
 
 
 def _parse_head(value: str | None) -> ChainHead | None:
