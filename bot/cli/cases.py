@@ -6,8 +6,8 @@ import asyncio
 import csv
 import io
 import json
-from datetime import UTC, datetime
 from contextlib import AbstractAsyncContextManager
+from datetime import UTC, datetime
 from typing import Any
 
 import click

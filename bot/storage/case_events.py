@@ -119,7 +119,7 @@ async def backfill(conn: aiosqlite.Connection) -> None:
     new_salts: list[tuple[str, int]] = []
     states: dict[int, dict[str, Any]] = {}
     initial = audit.initial_state()
-    for (case_id, _seq, digest, user_id, text, salt, status, enforced, applied, errors, notified, reversed_by,
+    for (case_id, _seq, digest, user_id, _text, salt, status, enforced, applied, errors, notified, reversed_by,
          reversed_at, reverse_reason, erased_at) in rows:
         state = dict(
             initial, status=status, enforced=bool(enforced), applied=_json_list(applied), errors=_json_list(errors),

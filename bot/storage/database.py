@@ -80,6 +80,17 @@ def from_db_time(value: str) -> datetime:
     return datetime.fromisoformat(value)
 
 
+def _prepare_file(path: Path, create: bool) -> None:
+    if not create and not path.exists():
+        raise DatabaseError(f"{path}: no such database (check --db or `database` in settings.yaml)")
+    try:
+        _create_private(path)
+    except OSError as exc:
+        raise DatabaseError(
+            f"{path}: cannot create the database ({exc.strerror or exc}): pass --db with a writable path"
+        ) from exc
+
+
 def _create_private(path: Path) -> None:
     """Create the database file readable by its owner only, before SQLite creates it with the umask."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -114,14 +125,7 @@ class Database:
     ) -> Database:
         target = Path(path)
         if str(path) != ":memory:":
-            if not create and not target.exists():
-                raise DatabaseError(f"{target}: no such database (check --db or `database` in settings.yaml)")
-            try:
-                _create_private(target)
-            except OSError as exc:
-                raise DatabaseError(
-                    f"{target}: cannot create the database ({exc.strerror or exc}): pass --db with a writable path"
-                ) from exc
+            _prepare_file(target, create)
         try:
             conn = await aiosqlite.connect(target, isolation_level=None)
         except sqlite3.Error as exc:  # aiosqlite stops its thread itself when the connect fails

@@ -28,9 +28,6 @@ class Erased:
     strikes: int = 0
 
 
-_LAST_STATE = "(SELECT e.state FROM case_events e WHERE e.case_id = c.id ORDER BY e.seq DESC LIMIT 1)"
-
-
 async def _erase_cases(conn: aiosqlite.Connection, rows: Sequence[Sequence[Any]], scope: str, now: str) -> int:
     """Erase the cases `rows` (id, user_id, state of the last event): one event each, one head update."""
     head = await case_events.read_head(conn)
@@ -79,8 +76,9 @@ async def purge(db: Database, older_than: datetime) -> Erased:
     now = to_db_time(utcnow())
     async with db.transaction() as conn:
         rows = await conn.execute_fetchall(
-            f"SELECT c.id, c.user_id, {_LAST_STATE} FROM cases c"  # sql-audited: a constant subquery
-            " WHERE c.created_at < ? AND c.erased_at IS NULL ORDER BY c.id",
+            """SELECT c.id, c.user_id,
+                      (SELECT e.state FROM case_events e WHERE e.case_id = c.id ORDER BY e.seq DESC LIMIT 1)
+               FROM cases c WHERE c.created_at < ? AND c.erased_at IS NULL ORDER BY c.id""",
             (cutoff,),
         )
         cases = await _erase_cases(conn, list(rows), audit.ERASED_TEXT, now)
@@ -96,8 +94,9 @@ async def forget(db: Database, user_id: int) -> Erased:
     now = to_db_time(utcnow())
     async with db.transaction() as conn:
         rows = await conn.execute_fetchall(
-            f"SELECT c.id, c.user_id, {_LAST_STATE} FROM cases c"  # sql-audited: a constant subquery
-            " WHERE c.user_id = ? ORDER BY c.id",
+            """SELECT c.id, c.user_id,
+                      (SELECT e.state FROM case_events e WHERE e.case_id = c.id ORDER BY e.seq DESC LIMIT 1)
+               FROM cases c WHERE c.user_id = ? ORDER BY c.id""",
             (user_id,),
         )
         cases = await _erase_cases(conn, list(rows), audit.ERASED_USER, now)

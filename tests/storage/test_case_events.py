@@ -133,7 +133,7 @@ async def test_a_cut_chain_with_its_head_row_fixed_is_found_only_against_a_witne
     with sqlite3.connect(path) as conn:
         before = conn.execute("SELECT seq, hash FROM case_events WHERE seq = ?", (witnessed.entries - 2,)).fetchone()
     tamper(path, "DELETE FROM case_events WHERE case_id = 5", "DELETE FROM cases WHERE number = 5",
-           f"UPDATE chain_head SET seq = {before[0]}, hash = '{before[1]}'")
+           f"UPDATE chain_head SET seq = {before[0]}, hash = '{before[1]}'")  # noqa: S608
     assert await problems(path) == []  # without a witness, a clean cut cannot be seen
     found = await problems(path, witnessed)
     assert found == [f"entry #{witnessed.entries} of the witnessed head is missing: the chain ends at "

@@ -23,7 +23,9 @@ async def _refused(path: Path, *, create: bool = True) -> str:
     with pytest.raises(DatabaseError) as caught:
         async with Database.open(path, create=create):
             pass
-    assert _threads() - before == set()  # the connection's worker thread is gone
+    for thread in _threads() - before:  # the connection's worker thread ends (it is not joined on close)
+        thread.join(timeout=10)
+        assert not thread.is_alive(), thread
     message = str(caught.value)
     assert "\n" not in message and message.startswith(str(path))
     return message

@@ -93,7 +93,7 @@ async def _v6_case(conn: Any, number: int, user_id: int, text: str, prev_hash: s
     if later:  # later changes: the column names end in _ where they clash with the arguments
         columns = {name.rstrip("_"): value for name, value in later.items()}
         assignments = ", ".join(f"{name} = ?" for name in columns)
-        await conn.execute(f"UPDATE cases SET {assignments} WHERE id = ?", (*columns.values(), case_id))
+        await conn.execute(f"UPDATE cases SET {assignments} WHERE id = ?", (*columns.values(), case_id))  # noqa: S608
     return digest
 
 
@@ -101,22 +101,21 @@ async def _v6_database(path: Path, tampered: bool = False) -> None:
     from bot.storage.audit import GENESIS
 
     erased = "2026-05-20T00:00:00.000000+00:00"
-    async with Database.open(path, MIGRATIONS[:6]) as db:
-        async with db.transaction() as conn:
-            head = await _v6_case(conn, 1, 10, "first", GENESIS, enforced=1, applied='["delete", "warn"]',
-                                  notified=1)
-            head = await _v6_case(conn, 2, 11, "second", head, enforced=1, applied='["delete"]',
-                                  errors='["warn: 403 Forbidden"]', notified=0, status="reversed", reversed_by=42,
-                                  reversed_at="2026-05-10T00:00:00.000000+00:00", reverse_reason="mistake")
-            head = await _v6_case(conn, 3, 12, "third", head, enforced=1, text_=None, salt=None, erased_at=erased)
-            head = await _v6_case(conn, 4, 13, "fourth", head, enforced=1, text_=None, salt=None, user_id_=0,
-                                  erased_at=erased)
-            head = await _v6_case(conn, 5, 14, "fifth", head, status="shadow")
-            await _v6_case(conn, 6, 15, "sixth", head)  # recorded, never enforced (a crash in between)
-            await conn.execute("INSERT INTO case_notes (case_id, author_id, body, created_at) "
-                               "VALUES (1, 42, 'spoke to them', '2026-05-11T00:00:00.000000+00:00')")
-            if tampered:  # the version-6 hole: a NULL salt skipped the subject check
-                await conn.execute("UPDATE cases SET text = 'harmless', salt = NULL, user_id = 7 WHERE number = 6")
+    async with Database.open(path, MIGRATIONS[:6]) as db, db.transaction() as conn:
+        head = await _v6_case(conn, 1, 10, "first", GENESIS, enforced=1, applied='["delete", "warn"]',
+                              notified=1)
+        head = await _v6_case(conn, 2, 11, "second", head, enforced=1, applied='["delete"]',
+                              errors='["warn: 403 Forbidden"]', notified=0, status="reversed", reversed_by=42,
+                              reversed_at="2026-05-10T00:00:00.000000+00:00", reverse_reason="mistake")
+        head = await _v6_case(conn, 3, 12, "third", head, enforced=1, text_=None, salt=None, erased_at=erased)
+        head = await _v6_case(conn, 4, 13, "fourth", head, enforced=1, text_=None, salt=None, user_id_=0,
+                              erased_at=erased)
+        head = await _v6_case(conn, 5, 14, "fifth", head, status="shadow")
+        await _v6_case(conn, 6, 15, "sixth", head)  # recorded, never enforced (a crash in between)
+        await conn.execute("INSERT INTO case_notes (case_id, author_id, body, created_at) "
+                           "VALUES (1, 42, 'spoke to them', '2026-05-11T00:00:00.000000+00:00')")
+        if tampered:  # the version-6 hole: a NULL salt skipped the subject check
+            await conn.execute("UPDATE cases SET text = 'harmless', salt = NULL, user_id = 7 WHERE number = 6")
 
 
 async def test_a_version_6_database_migrates_and_verifies_intact(tmp_path: Path) -> None:
