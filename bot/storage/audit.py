@@ -283,8 +283,8 @@ class ChainVerifier:
         self._link(seq, prev_hash, entry_hash, None, None)
         if kind not in EVENT_KINDS:
             self._report(None, None, f"{where}: unknown kind {kind!r}")
-        fields = (prev_hash, created_at, state, detail, entry_hash)
-        if not all(isinstance(value, str) for value in fields) or not isinstance(case_id, int):
+        if not (type(prev_hash) is str and type(created_at) is str and type(state) is str
+                and type(detail) is str and type(entry_hash) is str and type(case_id) is int):
             self._report(None, None, f"{where}: has missing fields")
         elif "\x1f" in created_at or "\x1f" in state or "\x1f" in detail:
             self._report(None, None, f"{where}: was edited (a field holds a separator)")
