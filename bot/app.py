@@ -104,7 +104,7 @@ class Storage:
     @classmethod
     @contextlib.asynccontextmanager
     async def open(cls, path: Path, *, create: bool = True) -> AsyncIterator[Storage]:
-        async with Database.open(path) as db:
+        async with Database.open(path, create=create) as db:
             yield cls(
                 db=db,
                 cases=CaseRepository(db),
@@ -121,6 +121,10 @@ class Storage:
     async def purge(self, older_than: datetime) -> Erased:
         """Erase stored message text recorded before `older_than`; cases and counts stay."""
         return await privacy.purge(self.db, older_than)
+
+    async def count_purgeable(self, older_than: datetime) -> Erased:
+        """What `purge` would erase, erasing nothing."""
+        return await privacy.count_purgeable(self.db, older_than)
 
     async def forget(self, user_id: int) -> Erased:
         """Erase a user's stored text and identity; anonymous counts stay."""

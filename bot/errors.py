@@ -8,6 +8,11 @@ if TYPE_CHECKING:
     from bot.records import Appeal, ReviewItem
 
 
+class DatabaseError(RuntimeError):
+    """The database cannot be used: missing, not a modbot database, unreadable, or from a newer modbot.
+    The message is one line naming the file and what to do; the CLI prints it as it is and exits 1."""
+
+
 class CaseNotFound(LookupError):
     pass
 

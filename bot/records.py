@@ -473,3 +473,27 @@ class SuggestedScore:
     community_id: str | None = None
     client_token: str | None = None
     created_at: datetime | None = None  # set by the store
+
+
+# -- The case log's hash chain ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ChainHead:
+    """The last entry of the chain: `entries` counts cases and case events together."""
+
+    entries: int
+    hash: str
+
+    def __str__(self) -> str:
+        return f"#{self.entries} {self.hash}"
+
+    @classmethod
+    def parse(cls, text: str) -> ChainHead:
+        """`N:HASH` (or `#N HASH`, as `modbot cases verify` prints it)."""
+        cleaned = text.strip().lstrip("#").replace(" ", ":", 1)
+        number, _, digest = cleaned.partition(":")
+        digest = digest.strip().lower()
+        if not number.strip().isdigit() or len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+            raise ValueError(f"{text!r} is not a chain head like 1234:<64 hex digits>")
+        return cls(int(number), digest)

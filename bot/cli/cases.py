@@ -1,4 +1,4 @@
-"""`modbot cases [--user ID] [--since DATE] [--format table|csv|json]`."""
+"""`modbot cases [--user ID] [--since DATE] [--format table|csv|json]` and `modbot cases verify [--head N:HASH]`."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import asyncio
 import csv
 import io
 import json
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,9 +14,18 @@ import click
 
 from bot.app import Storage
 from bot.cli.context import CliContext, pass_cli
-from bot.records import CaseQuery, case_to_json
+from bot.records import CaseQuery, ChainHead, case_to_json
 
 _COLUMNS = ("number", "created_at", "user_id", "rule", "actions", "status", "model", "model_fallback", "text")
+# The table fits a 100-column terminal (one space between columns); csv and json carry every field in full.
+_TABLE = (("number", "NUMBER", 6), ("created_at", "CREATED", 16), ("user_id", "USER", 19), ("actor", "ACTOR", 5),
+          ("actions", "ACTIONS", 12), ("status", "STATUS", 8), ("reason", "REASON", 16), ("text", "TEXT", 11))
+ERASED = "[erased]"
+
+
+def _storage(cli: CliContext) -> AbstractAsyncContextManager[Storage]:
+    """The database these commands read: never created here (a wrong path is an error, not a new file)."""
+    return Storage.open(cli.database, create=False)
 
 
 def _parse_since(value: str | None) -> datetime | None:
@@ -29,7 +39,7 @@ def _parse_since(value: str | None) -> datetime | None:
 
 
 async def _load(cli: CliContext, query: CaseQuery) -> list[dict[str, Any]]:
-    async with Storage.open(cli.settings.database, create=False) as storage:
+    async with _storage(cli) as storage:
         return [case_to_json(case) for case in await storage.cases.find(query)]
 
 
@@ -70,35 +80,53 @@ def cases(
         if not rows:
             click.echo("no cases")
             return
-        widths = {"number": 6, "created_at": 19, "user_id": 20, "rule": 18, "actions": 24, "status": 8,
-                  "model": 18, "model_fallback": 8, "text": 40}
-        click.echo("  ".join(column.upper()[: widths[column]].ljust(widths[column]) for column in _COLUMNS))
+        click.echo(" ".join(title.ljust(width) for _, title, width in _TABLE).rstrip())
         for row in rows:
-            fallback = "FALLBACK" if row["model_fallback"] else ""
-            values = dict(row, created_at=row["created_at"][:19], model_fallback=fallback)
-            click.echo("  ".join(_cell(values[c], widths[c]).ljust(widths[c]) for c in _COLUMNS).rstrip())
+            values = dict(
+                row,
+                created_at=row["created_at"][:16].replace("T", " "),
+                actor="mod" if row["actor"] == "moderator" else row["actor"],
+                text=ERASED if row["text"] is None else row["text"],
+            )
+            click.echo(" ".join(_cell(values[name], width).ljust(width) for name, _, width in _TABLE).rstrip())
 
 
-async def _verify(cli: CliContext) -> tuple[int, list[str]]:
-    async with Storage.open(cli.settings.database, create=False) as storage:
-        count, problems = await storage.cases.verify_chain()
+def _parse_head(value: str | None) -> ChainHead | None:
+    if value is None:
+        return None
+    try:
+        return ChainHead.parse(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--head") from exc
+
+
+async def _verify(cli: CliContext, witness: ChainHead | None) -> tuple[int, ChainHead, list[str]]:
+    async with _storage(cli) as storage:
+        report = await storage.cases.verify(witness)
         integrity = await storage.db.integrity_check()
-    found = [str(problem) for problem in problems]
+    found = [str(problem) for problem in report.problems]
     if integrity != "ok":
         found.insert(0, f"SQLite integrity check: {integrity}")
-    return count, found
+    return report.cases, report.head, found
 
 
 @cases.command("verify")
+@click.option("--head", "head", metavar="N:HASH",
+              help="A head printed (or posted) earlier: fail if entry N is missing or has another hash.")
 @pass_cli
-def verify(cli: CliContext) -> None:
-    """Check the hash chain of the case log: exit 0 if intact, 1 naming each edited or deleted case."""
-    count, problems = asyncio.run(_verify(cli))
+def verify(cli: CliContext, head: str | None) -> None:
+    """Check the hash chain of the case log: exit 0 if intact, 1 naming each edited or deleted case.
+
+    Prints the head (`#N HASH`, N entries: cases and their events); keep it somewhere the database cannot
+    reach, and pass it back with --head to show that nothing was cut off or rewritten since."""
+    witness = _parse_head(head)
+    count, last, problems = asyncio.run(_verify(cli, witness))
     for problem in problems:
         click.echo(problem, err=True)
     if problems:
         raise SystemExit(1)
-    click.echo(f"{count} cases, hash chain intact")
+    checked = f"; matches the witnessed head #{witness.entries}" if witness is not None else ""
+    click.echo(f"{count} cases, hash chain intact; head {last}{checked}")
 
 
 def register(cli: click.Group) -> None:

@@ -59,6 +59,11 @@ class CliContext:
         return self._settings
 
 
+    @property
+    def database(self) -> Path:
+        """The database file: --db when given (then no config folder is needed), else settings'."""
+        return self.db_override if self.db_override is not None else self.settings.database
+
     def demo_settings(self) -> Settings:
         """The demo's settings: the config folder's when there is one, else modbot's packaged starter config,
         so that `modbot demo` works from any folder (a missing folder passed with --config is still an error)."""

@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from bot.cli.context import EXIT_CONFIG, EXIT_RUNTIME, CliContext, build_environ, one_line
+from bot.errors import DatabaseError
 from bot.yamlconf import ConfigError
 
 
@@ -30,6 +31,10 @@ class ModbotGroup(click.Group):
             for problem in exc.problems:
                 click.echo(str(problem), err=True)
             ctx.exit(EXIT_CONFIG)
+        except DatabaseError as exc:  # missing, corrupt, foreign, unwritable or newer database: one line
+            logging.getLogger(__name__).debug("database unusable", exc_info=True)
+            click.echo(str(exc), err=True)
+            ctx.exit(EXIT_RUNTIME)
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit, KeyboardInterrupt):
             raise
         except Exception as exc:

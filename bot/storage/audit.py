@@ -1,9 +1,16 @@
 """The hash chain over the case log, and verifying it.
 
+The chain is every case and every case event, in `seq` order (1, 2, 3, ...); each entry stores the hash of
+the entry before it, so deleting, inserting or reordering entries breaks it, and an earlier head (`#N hash`,
+posted somewhere the database cannot reach) shows a chain that was cut short or rewritten.
+
 A case's hash covers what was decided (guild, number, time, channel, message, actor, rule, actions, reason,
-scores, model, variant) plus `subject_digest`, a salted digest of the user id and the text, and the previous
-case's hash. Editing any of those, or deleting or reordering a case, breaks the chain from there on.
-Enforcement results, status and reversal details are not covered: they change legitimately after the fact.
+scores, model, variant) plus `subject_digest`, a salted digest of the user id and the text.
+What changes later (enforcement, reversal, notes, erasure, a shadow case's status) is never an edit alone:
+each change appends a case event whose `state` holds the case's mutable fields after it. Verifying compares
+every case row with the state of its last event (the initial state when it has none), so an edit of the row
+alone is found; a missing salt is valid only after a recorded erasure, and then the text (and, for
+`forget`, the user id) must be gone too.
 """
 
 from __future__ import annotations
@@ -11,15 +18,39 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
+
+from bot.records import ChainHead
 
 GENESIS = "0" * 64
 _COVERED = (
     "id", "guild_id", "number", "created_at", "channel_id", "message_id", "actor", "actor_id", "rule_id",
     "actions", "reason", "scores", "model_name", "model_version", "model_fallback", "variant",
 )
+EVENT_KINDS = frozenset({"shadow", "enforced", "reversed", "note", "erased", "migrated"})
+ERASED_TEXT = "text"  # `purge`: the text is gone, the user id stays (checked against `user_digest`)
+ERASED_USER = "user"  # `forget`: text, user id and salt are gone
+
+_COVERED_SORTED = tuple(sorted(_COVERED))
+# One encoder each, built once: json.dumps with arguments builds a new encoder on every call. The case hash
+# is the JSON of [prev, subject, {covered fields with sorted keys}]; the dict is built in sorted order, so an
+# encoder that does not sort writes the same text, faster.
+_CASE_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+_EVENT_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+# The columns `verify` reads for each case, in this order (then the state of its last event).
+CASE_COLUMNS = (
+    "seq", "hash", "prev_hash", "salt", "subject_digest", "user_id", "text", "status", "enforced", "applied",
+    "errors", "notified", "reversed_by", "reversed_at", "reverse_reason", "erased_at", *_COVERED_SORTED,
+)
+EVENT_COLUMNS = ("seq", "case_id", "kind", "created_at", "state", "detail", "prev_hash", "hash")
+(_SEQ, _HASH, _PREV, _SALT, _SUBJECT, _USER, _TEXT, _STATUS, _ENFORCED, _APPLIED, _ERRORS, _NOTIFIED,
+ _REV_BY, _REV_AT, _REV_REASON, _ERASED_AT) = range(16)
+_COVERED_AT = 16
+_ID, _NUMBER = _COVERED_AT + _COVERED_SORTED.index("id"), _COVERED_AT + _COVERED_SORTED.index("number")
+_CASE_STATE = len(CASE_COLUMNS)
 
 
 def new_salt() -> str:
@@ -31,42 +62,250 @@ def subject_digest(salt: str, user_id: int, text: str | None) -> str:
 
 
 def case_hash(row: Mapping[str, Any], subject: str, prev_hash: str) -> str:
-    covered = {name: row[name] for name in _COVERED}
-    payload = json.dumps([prev_hash, subject, covered], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    covered = {name: row[name] for name in _COVERED_SORTED}
+    payload = _CASE_JSON.encode([prev_hash, subject, covered])
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def encode(value: Any) -> str:
+    """Canonical JSON for event state and detail: sorted keys, no spaces, ASCII only."""
+    return _EVENT_JSON.encode(value)
+
+
+def event_hash(prev_hash: str, seq: int, case_id: int, kind: str, created_at: str, state: str, detail: str) -> str:
+    """Fields joined by US (0x1f): none can hold one (state and detail are canonical JSON, which escapes
+    control characters; `ChainVerifier.event` refuses a kind or time that does)."""
+    payload = f"{prev_hash}\x1f{seq}\x1f{case_id}\x1f{kind}\x1f{created_at}\x1f{state}\x1f{detail}"
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def note_digest(body: str) -> str:
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def initial_state() -> dict[str, Any]:
+    """The mutable fields of a case as `_insert_case` writes them (a shadow case adds a `shadow` event)."""
+    return {
+        "status": "active", "enforced": False, "applied": [], "errors": [], "notified": None,
+        "reversed_by": None, "reversed_at": None, "reverse_reason": None,
+        "erased": None, "erased_at": None, "user_digest": None,
+    }
+
+
+_INITIAL_STATE_TEXT = encode(initial_state())
+
+
+def row_values(state: Mapping[str, Any]) -> dict[str, Any]:
+    """The case-row columns that hold `state`, as the writers store them."""
+    notified = state["notified"]
+    return {
+        "status": state["status"],
+        "enforced": int(bool(state["enforced"])),
+        "applied": json.dumps(list(state["applied"])),
+        "errors": json.dumps(list(state["errors"])),
+        "notified": None if notified is None else int(bool(notified)),
+        "reversed_by": state["reversed_by"],
+        "reversed_at": state["reversed_at"],
+        "reverse_reason": state["reverse_reason"],
+        "erased_at": state["erased_at"],
+    }
 
 
 @dataclass(frozen=True, slots=True)
 class ChainProblem:
-    case_id: int
+    case_id: int | None
     number: int | None
     problem: str
 
     def __str__(self) -> str:
+        if self.case_id is None:
+            return self.problem
         number = f"case #{self.number}" if self.number is not None else "a case"
         return f"{number} (id {self.case_id}): {self.problem}"
 
 
-def verify_rows(rows: list[Mapping[str, Any]]) -> list[ChainProblem]:
-    """Walk cases in id order and report every place the chain does not hold."""
-    problems: list[ChainProblem] = []
-    previous = GENESIS
-    expected_id: int | None = None
-    for row in rows:
-        case_id, number = int(row["id"]), row["number"]
-        if expected_id is not None and case_id != expected_id:
-            problems.append(ChainProblem(case_id, number, f"ids {expected_id}..{case_id - 1} are missing (deleted)"))
-        expected_id = case_id + 1
-        if row["hash"] is None:
-            problems.append(ChainProblem(case_id, number, "has no hash"))
-            continue
-        if row["prev_hash"] != previous:
-            problems.append(ChainProblem(case_id, number, "does not follow the previous case (deleted or reordered)"))
-        if row["salt"] is not None:
-            digest = subject_digest(row["salt"], int(row["user_id"]), row["text"])
-            if digest != row["subject_digest"]:
-                problems.append(ChainProblem(case_id, number, "user or text was edited"))
-        if case_hash(row, row["subject_digest"], row["prev_hash"]) != row["hash"]:
-            problems.append(ChainProblem(case_id, number, "recorded decision was edited"))
-        previous = row["hash"]
-    return problems
+@dataclass(frozen=True, slots=True)
+class ChainReport:
+    cases: int
+    head: ChainHead
+    problems: list[ChainProblem] = field(default_factory=list)
+
+
+def _expected_row(state_text: str) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """The case-row columns status..erased_at that `state_text` stands for, and the state itself."""
+    state = json.loads(state_text)
+    values = row_values(state)
+    return tuple(values[name] for name in CASE_COLUMNS[_STATUS:_ERASED_AT + 1]), state
+
+
+def _json_list_matches(stored: Any, expected: Sequence[Any]) -> bool:
+    if stored == json.dumps(list(expected)):
+        return True
+    try:
+        return bool(json.loads(stored) == list(expected))
+    except (TypeError, ValueError):
+        return False
+
+
+class ChainVerifier:
+    """Walks the chain entry by entry (cases and events merged in `seq` order) and collects every problem.
+
+    Each case row comes with the `state` of its last event (None when it has none); `finish` compares the
+    end of the chain with the recorded `chain_head` and with a head witnessed earlier."""
+
+    def __init__(self, witness: ChainHead | None = None) -> None:
+        self.problems: list[ChainProblem] = []
+        self.cases = 0
+        self._previous = GENESIS
+        self._next_seq = 1
+        self._next_id: int | None = None
+        self._witness = witness
+        self._witness_seen: str | None = None
+        self._notes: dict[Any, tuple[Any, ...]] = {}  # note id -> what its event recorded
+        # Most cases share a handful of states (enforced the same way, never reversed): parse each once.
+        self._states: dict[str, tuple[tuple[Any, ...], dict[str, Any]]] = {}
+
+    def _report(self, case_id: int | None, number: int | None, problem: str) -> None:
+        self.problems.append(ChainProblem(case_id, number, problem))
+
+    def _link(self, seq: Any, prev_hash: Any, entry_hash: Any, case_id: int | None, number: int | None) -> None:
+        if not isinstance(seq, int):
+            self._report(case_id, number, "has no place in the chain (seq is missing)")
+            return
+        if seq > self._next_seq:
+            missing = f"#{self._next_seq}" if seq == self._next_seq + 1 else f"#{self._next_seq}..#{seq - 1}"
+            self._report(case_id, number, f"chain entries {missing} before it are missing (deleted)")
+        elif seq < self._next_seq:
+            self._report(case_id, number, f"shares its place #{seq} in the chain with another entry")
+        if prev_hash != self._previous:
+            self._report(case_id, number, "does not follow the previous chain entry (deleted or reordered)")
+        if self._witness is not None and seq == self._witness.entries:
+            self._witness_seen = entry_hash if isinstance(entry_hash, str) else ""
+        self._next_seq = max(self._next_seq, seq + 1)
+        self._previous = entry_hash if isinstance(entry_hash, str) else ""
+
+    def case(self, row: Sequence[Any]) -> None:
+        self.cases += 1
+        case_id, number = int(row[_ID]), row[_NUMBER]
+        if self._next_id is not None and case_id != self._next_id:
+            self._report(case_id, number, f"ids {self._next_id}..{case_id - 1} are missing (deleted)")
+        self._next_id = case_id + 1
+        self._link(row[_SEQ], row[_PREV], row[_HASH], case_id, number)
+        if row[_HASH] is None:
+            self._report(case_id, number, "has no hash")
+        else:
+            covered = dict(zip(_COVERED_SORTED, row[_COVERED_AT:_CASE_STATE], strict=True))
+            payload = _CASE_JSON.encode([row[_PREV], row[_SUBJECT], covered])
+            if hashlib.sha256(payload.encode("utf-8")).hexdigest() != row[_HASH]:
+                self._report(case_id, number, "recorded decision was edited")
+        state_text = row[_CASE_STATE]
+        if state_text is None:
+            state_text = _INITIAL_STATE_TEXT
+        known = self._states.get(state_text)
+        if known is None:
+            try:
+                known = _expected_row(state_text)
+            except (KeyError, TypeError, ValueError, AttributeError):
+                self._report(case_id, number, "its last case event is unreadable")
+                return
+            if len(self._states) > 50_000:
+                self._states.clear()
+            self._states[state_text] = known
+        expected, state = known
+        if tuple(row[_STATUS:_ERASED_AT + 1]) != expected:
+            self._check_state(row, state, case_id, number)
+        self._check_subject(row, state, case_id, number)
+
+    def _check_state(self, row: Sequence[Any], state: Mapping[str, Any], case_id: int, number: int | None) -> None:
+        edited: list[str] = []
+        if row[_STATUS] != state["status"]:
+            edited.append(f"status ({row[_STATUS]!r}, its events say {state['status']!r})")
+        if row[_ENFORCED] != int(bool(state["enforced"])):
+            edited.append("enforced")
+        if not _json_list_matches(row[_APPLIED], state["applied"]):
+            edited.append("applied")
+        if not _json_list_matches(row[_ERRORS], state["errors"]):
+            edited.append("errors")
+        notified = state["notified"]
+        if row[_NOTIFIED] != (None if notified is None else int(bool(notified))):
+            edited.append("notified")
+        if row[_REV_BY] != state["reversed_by"] or row[_REV_AT] != state["reversed_at"]:
+            edited.append("reversal")
+        if row[_REV_REASON] != state["reverse_reason"]:
+            edited.append("reverse reason")
+        if row[_ERASED_AT] != state["erased_at"]:
+            edited.append("erased_at")
+        if edited:
+            self._report(case_id, number, f"changed without a recorded event: {', '.join(edited)}")
+
+    def _check_subject(self, row: Sequence[Any], state: Mapping[str, Any], case_id: int, number: int | None) -> None:
+        salt, user_id, text = row[_SALT], row[_USER], row[_TEXT]
+        erased = state["erased"]
+        if erased is None:
+            if not isinstance(salt, str):
+                self._report(case_id, number, "user or text was edited (the salt is gone, no erasure was recorded)")
+            elif not isinstance(user_id, int) or subject_digest(salt, user_id, text) != row[_SUBJECT]:
+                self._report(case_id, number, "user or text was edited")
+        elif erased == ERASED_TEXT:
+            if text is not None:
+                self._report(case_id, number, "user or text was edited (text is back after it was erased)")
+            elif (not isinstance(salt, str) or not isinstance(user_id, int)
+                  or subject_digest(salt, user_id, None) != state["user_digest"]):
+                self._report(case_id, number, "user or text was edited (after its text was erased)")
+        elif erased == ERASED_USER:
+            if text is not None or salt is not None or user_id != 0:
+                self._report(case_id, number, "user or text was edited (after the user was forgotten)")
+        else:
+            self._report(case_id, number, f"its last case event names an unknown erasure {erased!r}")
+
+    def event(self, row: Sequence[Any]) -> None:
+        seq, case_id, kind, created_at, state, detail, prev_hash, entry_hash = row
+        where = f"case event #{seq} (case id {case_id})"
+        self._link(seq, prev_hash, entry_hash, None, None)
+        if kind not in EVENT_KINDS:
+            self._report(None, None, f"{where}: unknown kind {kind!r}")
+        if not (type(prev_hash) is str and type(created_at) is str and type(state) is str
+                and type(detail) is str and type(entry_hash) is str and type(case_id) is int):
+            self._report(None, None, f"{where}: has missing fields")
+        elif "\x1f" in created_at or "\x1f" in state or "\x1f" in detail:
+            self._report(None, None, f"{where}: was edited (a field holds a separator)")
+        elif event_hash(prev_hash, seq, case_id, kind, created_at, state, detail) != entry_hash:
+            self._report(None, None, f"{where}: was edited")
+        if kind == "note":
+            try:
+                recorded = json.loads(detail)
+                key = recorded["note_id"]
+                self._notes[key] = (case_id, recorded["author_id"], recorded["created_at"], recorded["body_sha256"])
+            except (KeyError, TypeError, ValueError):
+                self._report(None, None, f"{where}: the note it records is unreadable")
+
+    def notes(self, rows: Sequence[Sequence[Any]]) -> None:
+        """Every note (id, case_id, author_id, body, created_at) must be the one its event recorded."""
+        for note_id, case_id, author_id, body, created_at in rows:
+            recorded = self._notes.pop(note_id, None)
+            digest = note_digest(body) if isinstance(body, str) else None
+            if recorded is None:
+                self._report(None, None, f"note {note_id} on case id {case_id} was added without a recorded event")
+            elif recorded != (case_id, author_id, created_at, digest):
+                self._report(None, None, f"note {note_id} on case id {case_id} was edited")
+        for note_id, recorded in sorted(self._notes.items(), key=lambda item: str(item[0])):
+            self._report(None, None, f"note {note_id} on case id {recorded[0]} was deleted")
+        self._notes.clear()
+
+    def finish(self, recorded: ChainHead | None) -> ChainReport:
+        head = ChainHead(self._next_seq - 1, self._previous if self._next_seq > 1 else GENESIS)
+        if recorded is None:
+            self._report(None, None, "the chain head is not recorded (chain_head is empty)")
+        elif recorded != head:
+            self._report(None, None, f"the chain ends at {head} but its recorded head is {recorded} "
+                                     "(entries were removed from the end, or the head was edited)")
+        witness = self._witness
+        if witness is not None:
+            if witness.entries > head.entries:
+                self._report(None, None, f"entry #{witness.entries} of the witnessed head is missing: the chain "
+                                         f"ends at #{head.entries} (cut short)")
+            elif witness.entries > 0 and self._witness_seen != witness.hash:
+                self._report(None, None, f"entry #{witness.entries} has hash {self._witness_seen}, not the "
+                                         f"witnessed {witness.hash} (the chain was rewritten)")
+        return ChainReport(self.cases, head, self.problems)
+

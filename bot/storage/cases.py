@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -18,13 +21,14 @@ from bot.records import (
     CaseNote,
     CaseQuery,
     CaseStatus,
+    ChainHead,
     Decision,
     Enforcement,
     MessageEvent,
     Scores,
     Variant,
 )
-from bot.storage import audit
+from bot.storage import audit, case_events
 from bot.storage.database import Database, from_db_time, to_db_time, utcnow
 from bot.storage.messages import MessageLog, claim
 
@@ -67,34 +71,39 @@ async def _insert_case(conn: aiosqlite.Connection, draft: CaseDraft) -> int:
     ) as cursor:
         row = await cursor.fetchone()
     number = int(row[0]) if row else 1
+    decided: dict[str, Any] = {
+        "guild_id": draft.guild_id,
+        "number": number,
+        "created_at": to_db_time(created),
+        "channel_id": draft.channel_id,
+        "message_id": draft.message_id,
+        "actor": draft.actor.value,
+        "actor_id": draft.actor_id,
+        "rule_id": draft.rule_id,
+        "actions": json.dumps([str(action) for action in draft.actions]),
+        "reason": draft.reason,
+        "scores": json.dumps(dict(draft.scores), sort_keys=True),
+        "model_name": model.name if model else None,
+        "model_version": model.version if model else None,
+        "model_fallback": int(model.fallback) if model else 0,
+        "variant": draft.variant.value if draft.variant else None,
+    }
     cursor = await conn.execute(
-        """INSERT INTO cases (guild_id, number, created_at, user_id, channel_id, message_id, actor, actor_id,
-               rule_id, actions, reason, text, scores, model_name, model_version, model_fallback, variant, status)
+        """INSERT INTO cases (guild_id, number, created_at, channel_id, message_id, actor, actor_id, rule_id, actions,
+               reason, scores, model_name, model_version, model_fallback, variant, user_id, text, status)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-        (
-            draft.guild_id,
-            number,
-            to_db_time(created),
-            draft.user_id,
-            draft.channel_id,
-            draft.message_id,
-            draft.actor.value,
-            draft.actor_id,
-            draft.rule_id,
-            json.dumps([str(action) for action in draft.actions]),
-            draft.reason,
-            draft.text,
-            json.dumps(dict(draft.scores), sort_keys=True),
-            model.name if model else None,
-            model.version if model else None,
-            int(model.fallback) if model else 0,
-            draft.variant.value if draft.variant else None,
-            (CaseStatus.SHADOW if draft.shadow else CaseStatus.ACTIVE).value,
-        ),
+        (*decided.values(), draft.user_id, draft.text,
+         (CaseStatus.SHADOW if draft.shadow else CaseStatus.ACTIVE).value),
     )
     case_id = cursor.lastrowid
     assert case_id is not None
-    await _seal(conn, case_id, draft.user_id, draft.text)
+    decided["id"] = case_id
+    head = await _seal(conn, decided, draft.user_id, draft.text)
+    if draft.shadow:  # the initial status is part of the chain: a shadow case starts with an event
+        shadow = dict(audit.initial_state(), status=CaseStatus.SHADOW.value)
+        head = await case_events.append_event(conn, case_id, "shadow", shadow, to_db_time(created), head=head)
+    else:
+        await case_events.write_head(conn, head)
     if draft.strike and not draft.shadow:
         await conn.execute(
             "INSERT INTO strikes (guild_id, user_id, case_id, created_at) VALUES (?, ?, ?, ?)",
@@ -103,20 +112,42 @@ async def _insert_case(conn: aiosqlite.Connection, draft: CaseDraft) -> int:
     return case_id
 
 
-async def _seal(conn: aiosqlite.Connection, case_id: int, user_id: int, text: str | None) -> None:
-    """Link the new case into the hash chain (see bot/storage/audit.py)."""
-    async with conn.execute("SELECT hash FROM cases WHERE id < ? ORDER BY id DESC LIMIT 1", (case_id,)) as cursor:
-        previous = await cursor.fetchone()
-    prev_hash = previous[0] if previous and previous[0] else audit.GENESIS
+async def _seal(
+    conn: aiosqlite.Connection, decided: dict[str, Any], user_id: int, text: str | None
+) -> ChainHead:
+    """Give the new case the next place in the hash chain (see bot/storage/audit.py); the caller moves the head.
+    `decided` holds the covered columns exactly as inserted (ints and strings read back unchanged)."""
+    head = await case_events.read_head(conn)
     salt = audit.new_salt()
     subject = audit.subject_digest(salt, user_id, text)
-    async with conn.execute("SELECT * FROM cases WHERE id = ?", (case_id,)) as cursor:
-        row = await cursor.fetchone()
-    assert row is not None
+    digest = audit.case_hash(decided, subject, head.hash)
     await conn.execute(
-        "UPDATE cases SET salt = ?, subject_digest = ?, prev_hash = ?, hash = ? WHERE id = ?",
-        (salt, subject, prev_hash, audit.case_hash(dict(row), subject, prev_hash), case_id),
+        "UPDATE cases SET seq = ?, salt = ?, subject_digest = ?, prev_hash = ?, hash = ? WHERE id = ?",
+        (head.entries + 1, salt, subject, head.hash, digest, decided["id"]),
     )
+    return ChainHead(head.entries + 1, digest)
+
+
+async def _existing_state(conn: aiosqlite.Connection, case_id: int) -> dict[str, Any]:
+    """The case's state as its last event records it; one query, which also says whether the case exists."""
+    async with conn.execute(
+        """SELECT c.id, (SELECT e.state FROM case_events e WHERE e.case_id = c.id ORDER BY e.seq DESC LIMIT 1)
+           FROM cases c WHERE c.id = ?""",
+        (case_id,),
+    ) as cursor:
+        row = await cursor.fetchone()
+    if row is None:
+        raise CaseNotFound(f"no case with id {case_id}")
+    return audit.initial_state() if row[1] is None else dict(json.loads(row[1]))
+
+
+_VERIFY_CASES = (  # sql-audited: built from constant column names
+    "SELECT " + ", ".join(f"c.{name}" for name in audit.CASE_COLUMNS)  # noqa: S608
+    + ", (SELECT e.state FROM case_events e WHERE e.case_id = c.id ORDER BY e.seq DESC LIMIT 1)"
+    + " FROM cases c ORDER BY c.seq, c.id"
+)
+_VERIFY_EVENTS = "SELECT " + ", ".join(audit.EVENT_COLUMNS) + " FROM case_events ORDER BY seq"  # noqa: S608
+_CHUNK = 4096
 
 
 class CaseRepository:
@@ -154,15 +185,15 @@ class CaseRepository:
 
     async def record_enforcement(self, case_id: int, enforcement: Enforcement) -> Case:
         async with self._db.transaction() as conn:
-            await conn.execute(
-                "UPDATE cases SET applied = ?, errors = ?, notified = ?, enforced = 1 WHERE id = ?",
-                (
-                    json.dumps([kind.value for kind in enforcement.applied]),
-                    json.dumps(list(enforcement.errors)),
-                    None if enforcement.notified is None else int(enforcement.notified),
-                    case_id,
-                ),
+            state = await _existing_state(conn, case_id)
+            state.update(
+                enforced=True,
+                applied=[kind.value for kind in enforcement.applied],
+                errors=list(enforcement.errors),
+                notified=enforcement.notified,
             )
+            await case_events.append_event(conn, case_id, "enforced", state, to_db_time(utcnow()))
+            await case_events.apply_state(conn, case_id, state)
         return await self.get_by_id(case_id)
 
     async def unenforced(self, guild_id: int | None = None) -> list[Case]:
@@ -221,21 +252,27 @@ class CaseRepository:
         if case.status is CaseStatus.REVERSED:
             return case
         async with self._db.transaction() as conn:
-            await conn.execute(
-                """UPDATE cases SET status = 'reversed', reversed_by = ?, reversed_at = ?, reverse_reason = ?
-                   WHERE id = ?""",
-                (by, to_db_time(at or utcnow()), reason, case.id),
-            )
-            await conn.execute("UPDATE strikes SET active = 0 WHERE case_id = ?", (case.id,))
+            state = await _existing_state(conn, case.id)
+            if state["status"] != CaseStatus.REVERSED.value:
+                when = to_db_time(at or utcnow())
+                state.update(status=CaseStatus.REVERSED.value, reversed_by=by, reversed_at=when, reverse_reason=reason)
+                await case_events.append_event(conn, case.id, "reversed", state, when)
+                await case_events.apply_state(conn, case.id, state)
+                await conn.execute("UPDATE strikes SET active = 0 WHERE case_id = ?", (case.id,))
         return await self.get_by_id(case.id)
 
     async def add_note(self, case_id: int, author_id: int, body: str, at: datetime | None = None) -> CaseNote:
         created = at or utcnow()
+        when = to_db_time(created)
         async with self._db.transaction() as conn:
-            await conn.execute(
+            state = await _existing_state(conn, case_id)
+            cursor = await conn.execute(
                 "INSERT INTO case_notes (case_id, author_id, body, created_at) VALUES (?, ?, ?, ?)",
-                (case_id, author_id, body, to_db_time(created)),
+                (case_id, author_id, body, when),
             )
+            detail = {"note_id": cursor.lastrowid, "author_id": author_id, "created_at": when,
+                      "body_sha256": audit.note_digest(body)}
+            await case_events.append_event(conn, case_id, "note", state, when, detail)
         return CaseNote(case_id, author_id, body, created)
 
     async def notes(self, case_id: int) -> list[CaseNote]:
@@ -247,6 +284,108 @@ class CaseRepository:
             for row in rows
         ]
 
+    async def chain_head(self) -> ChainHead:
+        """The last entry of the hash chain (`#N hash`), to post where the database cannot reach it: a later
+        `modbot cases verify --head N:HASH` then shows a chain cut short or rewritten since."""
+        row = await self._db.fetch_one("SELECT seq, hash FROM chain_head WHERE one = 1")
+        return ChainHead(int(row[0]), str(row[1])) if row else ChainHead(0, audit.GENESIS)
+
+    async def verify(self, witness: ChainHead | None = None) -> audit.ChainReport:
+        """Walk the whole chain (cases and their events, merged in chain order) in chunks, one pass each."""
+        verifier = audit.ChainVerifier(witness)
+        async with self._db.snapshot() as conn:
+            cases = _Stream(await conn.execute(_VERIFY_CASES))
+            events = _Stream(await conn.execute(_VERIFY_EVENTS))
+            try:
+                await _merge(cases, events, verifier)
+            finally:
+                await cases.close()
+                await events.close()
+            notes = await conn.execute_fetchall("SELECT id, case_id, author_id, body, created_at FROM case_notes")
+            recorded = await conn.execute_fetchall("SELECT seq, hash FROM chain_head WHERE one = 1")
+        verifier.notes(list(notes))
+        head = next((ChainHead(int(r[0]), str(r[1])) for r in recorded), None)
+        return verifier.finish(head)
+
     async def verify_chain(self) -> tuple[int, list[audit.ChainProblem]]:
-        rows = await self._db.fetch_all("SELECT * FROM cases ORDER BY id")
-        return len(rows), audit.verify_rows([dict(row) for row in rows])
+        report = await self.verify()
+        return report.cases, report.problems
+
+
+class _Stream:
+    """Rows of a cursor in chunks, the next chunk already requested while this one is checked."""
+
+    def __init__(self, cursor: aiosqlite.Cursor) -> None:
+        self._cursor = cursor
+        self._next: asyncio.Future[Iterable[Any]] = asyncio.ensure_future(cursor.fetchmany(_CHUNK))
+
+    async def chunk(self) -> list[Any]:
+        rows = list(await self._next)
+        if rows:
+            self._next = asyncio.ensure_future(self._cursor.fetchmany(_CHUNK))
+        return rows
+
+    async def close(self) -> None:
+        with contextlib.suppress(Exception):
+            await self._next
+        await self._cursor.close()
+
+
+async def _merge(cases: _Stream, events: _Stream, verifier: audit.ChainVerifier) -> None:
+    """Feed both streams to `verifier` in `seq` order (a case without a seq first, where it sorts)."""
+    case_rows, event_rows = await cases.chunk(), await events.chunk()
+    ci = ei = 0
+    while case_rows or event_rows:
+        if ci == len(case_rows) and case_rows:
+            case_rows, ci = await cases.chunk(), 0
+            continue
+        if ei == len(event_rows) and event_rows:
+            event_rows, ei = await events.chunk(), 0
+            continue
+        if not event_rows:  # only cases left
+            for row in case_rows[ci:]:
+                verifier.case(row)
+            ci = len(case_rows)
+        elif not case_rows:
+            for row in event_rows[ei:]:
+                verifier.event(row)
+            ei = len(event_rows)
+        else:
+            case_row, event_row = case_rows[ci], event_rows[ei]
+            if case_row[0] is not None and event_row[0] < case_row[0]:
+                verifier.event(event_row)
+                ei += 1
+            else:
+                verifier.case(case_row)
+                ci += 1
+
+
+def case_to_json(case: Case) -> dict[str, Any]:
+    """A case as plain JSON types: for `modbot cases --format json` and exports."""
+    return {
+        "id": case.id,
+        "guild_id": case.guild_id,
+        "number": case.number,
+        "created_at": case.created_at.isoformat(),
+        "user_id": case.user_id,
+        "channel_id": case.channel_id,
+        "message_id": case.message_id,
+        "actor": case.actor.value,
+        "actor_id": case.actor_id,
+        "rule": case.rule_id,
+        "actions": [str(action) for action in case.actions],
+        "reason": case.reason,
+        "text": case.text,
+        "scores": dict(case.scores),
+        "model": case.model_name,
+        "model_version": case.model_version,
+        "model_fallback": case.model_fallback,
+        "variant": case.variant.value if case.variant else None,
+        "status": case.status.value,
+        "notified": case.notified,
+        "errors": list(case.errors),
+        "applied": [kind.value for kind in case.applied],
+        "reversed_by": case.reversed_by,
+        "reversed_at": case.reversed_at.isoformat() if case.reversed_at else None,
+        "reverse_reason": case.reverse_reason,
+    }

@@ -12,7 +12,8 @@ import contextlib
 import logging
 import os
 import re
-from collections.abc import AsyncIterator, Iterable, Sequence
+import sqlite3
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
@@ -21,13 +22,18 @@ from typing import Any
 
 import aiosqlite
 
+from bot.errors import DatabaseError
+
 log = logging.getLogger(__name__)
 
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 
-class MigrationError(RuntimeError):
+class MigrationError(DatabaseError):
     pass
+
+
+MigrationStep = Callable[[aiosqlite.Connection], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,15 +41,24 @@ class Migration:
     version: int
     name: str
     sql: str
+    after: MigrationStep | None = None  # Python run after the SQL, in the same transaction
+
+
+def _python_steps() -> dict[int, MigrationStep]:
+    from bot.storage import case_events  # imports this module: load it only when migrations are listed
+
+    return {7: case_events.backfill}
 
 
 def bundled_migrations() -> list[Migration]:
     folder = resources.files("bot.storage") / "migrations"
+    steps = _python_steps()
     found: list[Migration] = []
     for entry in folder.iterdir():
         match = _MIGRATION_NAME.match(entry.name)
         if match:
-            found.append(Migration(int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
+            version = int(match.group(1))
+            found.append(Migration(version, entry.name, entry.read_text(encoding="utf-8"), steps.get(version)))
     found.sort(key=lambda m: m.version)
     for expected, migration in enumerate(found, start=1):
         if migration.version != expected:
@@ -60,6 +75,17 @@ def to_db_time(value: datetime) -> str:
 
 def from_db_time(value: str) -> datetime:
     return datetime.fromisoformat(value)
+
+
+def _prepare_file(path: Path, create: bool) -> None:
+    if not create and not path.exists():
+        raise DatabaseError(f"{path}: no such database (check --db or `database` in settings.yaml)")
+    try:
+        _create_private(path)
+    except OSError as exc:
+        raise DatabaseError(
+            f"{path}: cannot create the database ({exc.strerror or exc}): pass --db with a writable path"
+        ) from exc
 
 
 def _create_private(path: Path) -> None:
@@ -81,9 +107,10 @@ class Database:
     @classmethod
     @contextlib.asynccontextmanager
     async def open(
-        cls, path: str | os.PathLike[str], migrations: Sequence[Migration] | None = None
+        cls, path: str | os.PathLike[str], migrations: Sequence[Migration] | None = None, *, create: bool = True
     ) -> AsyncIterator[Database]:
-        db = await cls.connect(path, migrations)
+        """Open (and migrate) the database; with `create=False` a missing file is an error, not a new database."""
+        db = await cls.connect(path, migrations, create=create)
         try:
             yield db
         finally:
@@ -91,26 +118,44 @@ class Database:
 
     @classmethod
     async def connect(
-        cls, path: str | os.PathLike[str], migrations: Sequence[Migration] | None = None
+        cls, path: str | os.PathLike[str], migrations: Sequence[Migration] | None = None, *, create: bool = True
     ) -> Database:
         target = Path(path)
         if str(path) != ":memory:":
-            _create_private(target)
-        conn = await aiosqlite.connect(target, isolation_level=None)
-        conn.row_factory = aiosqlite.Row
-        await conn.execute("PRAGMA journal_mode = WAL")
-        # NORMAL in WAL mode: a killed process loses nothing committed; only a power cut can drop
-        # the last transactions. FULL would fsync every decision.
-        await conn.execute("PRAGMA synchronous = NORMAL")
-        await conn.execute("PRAGMA foreign_keys = ON")
-        await conn.execute("PRAGMA busy_timeout = 5000")
+            _prepare_file(target, create)
+        try:
+            conn = await aiosqlite.connect(target, isolation_level=None)
+        except sqlite3.Error as exc:  # aiosqlite stops its thread itself when the connect fails
+            raise _unusable(target, exc) from exc
         db = cls(conn, target)
         try:
+            # Everything that touches the file runs here: a corrupt or foreign file fails on the first statement,
+            # and the connection (its thread would keep the process alive) must be closed on every failure.
+            conn.row_factory = aiosqlite.Row
+            await conn.execute("PRAGMA journal_mode = WAL")
+            # NORMAL in WAL mode: a killed process loses nothing committed; only a power cut can drop
+            # the last transactions. FULL would fsync every decision.
+            await conn.execute("PRAGMA synchronous = NORMAL")
+            await conn.execute("PRAGMA foreign_keys = ON")
+            await conn.execute("PRAGMA busy_timeout = 5000")
+            await db._refuse_foreign()
             await db.migrate(bundled_migrations() if migrations is None else migrations)
-        except BaseException:
-            await conn.close()  # a refused or failed migration must not leave the connection's thread behind
+        except BaseException as exc:
+            await conn.close()
+            if isinstance(exc, sqlite3.Error):
+                raise _unusable(target, exc) from exc
             raise
         return db
+
+    async def _refuse_foreign(self) -> None:
+        """A SQLite file with tables but no modbot version is somebody else's database: never migrate into it."""
+        if await self.user_version() != 0:
+            return
+        row = await self.fetch_one("SELECT COUNT(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'")
+        if row is not None and int(row[0]) > 0:
+            raise DatabaseError(
+                f"{self.path}: not a modbot database (it holds other tables): move it away or pass --db"
+            )
 
     async def close(self) -> None:
         await self._conn.close()
@@ -132,14 +177,19 @@ class Database:
                 if migration.version <= current:
                     continue
                 # PRAGMA takes no parameters; the version is an int parsed from the file name.
-                version = f"PRAGMA user_version = {migration.version};"  # sql-audited
-                script = f"BEGIN IMMEDIATE;\n{migration.sql}\n{version}\nCOMMIT;"
+                version = f"PRAGMA user_version = {migration.version}"  # sql-audited
                 try:
-                    await self._conn.executescript(script)
+                    # executescript commits what is pending first, so the transaction opens inside the script
+                    # and stays open for the Python step and the version bump.
+                    await self._conn.executescript(f"BEGIN IMMEDIATE;\n{migration.sql}\n")  # sql-audited
+                    if migration.after is not None:
+                        await migration.after(self._conn)
+                    await self._conn.execute(version)
+                    await self._conn.execute("COMMIT")
                 except Exception as exc:
                     with contextlib.suppress(Exception):
                         await self._conn.execute("ROLLBACK")
-                    raise MigrationError(f"migration {migration.name} failed: {exc}") from exc
+                    raise MigrationError(f"{self.path}: migration {migration.name} failed: {exc}") from exc
                 log.info("applied migration %s", migration.name)
                 current = migration.version
         return current
@@ -157,6 +207,16 @@ class Database:
             else:
                 await self._conn.execute("COMMIT")
 
+    @contextlib.asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A read transaction: every query inside sees the same committed state, and no write interleaves."""
+        async with self._lock:
+            await self._conn.execute("BEGIN")
+            try:
+                yield self._conn
+            finally:
+                await self._conn.execute("ROLLBACK")
+
     async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
         async with self._conn.execute(sql, params) as cursor:
             return list(await cursor.fetchall())
@@ -168,6 +228,16 @@ class Database:
     async def integrity_check(self) -> str:
         row = await self.fetch_one("PRAGMA integrity_check")
         return str(row[0]) if row else "no answer"
+
+
+def _unusable(path: Path, exc: sqlite3.Error) -> DatabaseError:
+    message = str(exc) or type(exc).__name__
+    if isinstance(exc, sqlite3.DatabaseError) and ("not a database" in message or "malformed" in message):
+        return DatabaseError(f"{path}: not a modbot database ({message}): move it away or pass --db")
+    if "readonly" in message or "unable to open" in message:
+        return DatabaseError(f"{path}: cannot open the database ({message}): check the file and folder "
+                             "permissions or pass --db")
+    return DatabaseError(f"{path}: cannot use the database ({message})")
 
 
 def utcnow() -> datetime:

@@ -1,12 +1,65 @@
 """Retention and the right to be forgotten: erase stored text (and, for `forget`, the user id),
-keep the cases themselves so that counts and the audit chain survive."""
+keep the cases themselves so that counts and the audit chain survive.
+
+Each erased case gets an `erased` case event in the hash chain (bot/storage/audit.py): `purge` keeps the
+user id, tied to the chain under a fresh salt; `forget` removes the salt too, so nothing left can be tested
+against a guess of who it was or what they wrote.
+"""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from bot.records import Erased
+import aiosqlite
+
+from bot.records import ChainHead, Erased
+from bot.storage import audit, case_events
 from bot.storage.database import Database, to_db_time, utcnow
+
+
+async def _erase_cases(conn: aiosqlite.Connection, rows: Sequence[Sequence[Any]], scope: str, now: str) -> int:
+    """Erase the cases `rows` (id, user_id, state of the last event): one event each, one head update."""
+    head = await case_events.read_head(conn)
+    events: list[case_events.EventRow] = []
+    updates: list[tuple[Any, ...]] = []
+    for case_id, user_id, state_text in rows:
+        state = audit.initial_state() if state_text is None else dict(json.loads(state_text))
+        if state["erased"] == audit.ERASED_USER or (scope == audit.ERASED_TEXT and state["erased"] is not None):
+            continue
+        salt: str | None = None
+        kept_user = 0
+        digest: str | None = None
+        if scope == audit.ERASED_TEXT:
+            salt, kept_user = audit.new_salt(), user_id
+            digest = audit.subject_digest(salt, user_id, None)
+        state.update(erased=scope, erased_at=now, user_digest=digest)
+        row = case_events.event_row(head, case_id, "erased", state, now)
+        events.append(row)
+        head = ChainHead(row[0], row[7])
+        updates.append((salt, kept_user, now, case_id))
+    if events:
+        await case_events.insert_events(conn, events)
+        await conn.executemany(
+            "UPDATE cases SET text = NULL, salt = ?, user_id = ?, erased_at = ? WHERE id = ?", updates
+        )
+        await case_events.write_head(conn, head)
+    return len(events)
+
+
+async def count_purgeable(db: Database, older_than: datetime) -> Erased:
+    """What `purge(db, older_than)` would erase, erasing nothing."""
+    cutoff = to_db_time(older_than)
+    cases = await db.fetch_one(
+        "SELECT COUNT(*) FROM cases WHERE created_at < ? AND erased_at IS NULL", (cutoff,)
+    )
+    reviews = await db.fetch_one(
+        "SELECT COUNT(*) FROM review_items WHERE created_at < ? AND text IS NOT NULL", (cutoff,)
+    )
+    scored = await db.fetch_one("SELECT COUNT(*) FROM scored_messages WHERE scored_at < ?", (cutoff,))
+    return Erased(*(int(row[0]) if row else 0 for row in (cases, reviews, scored)))
 
 
 async def purge(db: Database, older_than: datetime) -> Erased:
@@ -14,28 +67,34 @@ async def purge(db: Database, older_than: datetime) -> Erased:
     cutoff = to_db_time(older_than)
     now = to_db_time(utcnow())
     async with db.transaction() as conn:
-        cases = await conn.execute(
-            """UPDATE cases SET text = NULL, salt = NULL, erased_at = ?
-               WHERE created_at < ? AND (text IS NOT NULL OR salt IS NOT NULL)""",
-            (now, cutoff),
+        rows = await conn.execute_fetchall(
+            """SELECT c.id, c.user_id,
+                      (SELECT e.state FROM case_events e WHERE e.case_id = c.id ORDER BY e.seq DESC LIMIT 1)
+               FROM cases c WHERE c.created_at < ? AND c.erased_at IS NULL ORDER BY c.id""",
+            (cutoff,),
         )
+        cases = await _erase_cases(conn, list(rows), audit.ERASED_TEXT, now)
         reviews = await conn.execute(
             "UPDATE review_items SET text = NULL WHERE created_at < ? AND text IS NOT NULL", (cutoff,)
         )
         scored = await conn.execute("DELETE FROM scored_messages WHERE scored_at < ?", (cutoff,))
-    return Erased(cases.rowcount, reviews.rowcount, scored.rowcount)
+    return Erased(cases, reviews.rowcount, scored.rowcount)
 
 
 async def forget(db: Database, user_id: int) -> Erased:
     """Erase everything that identifies `user_id` or repeats what they wrote; keep anonymous counts."""
     now = to_db_time(utcnow())
     async with db.transaction() as conn:
-        cases = await conn.execute(
-            "UPDATE cases SET text = NULL, salt = NULL, user_id = 0, erased_at = ? WHERE user_id = ?", (now, user_id)
+        rows = await conn.execute_fetchall(
+            """SELECT c.id, c.user_id,
+                      (SELECT e.state FROM case_events e WHERE e.case_id = c.id ORDER BY e.seq DESC LIMIT 1)
+               FROM cases c WHERE c.user_id = ? ORDER BY c.id""",
+            (user_id,),
         )
+        cases = await _erase_cases(conn, list(rows), audit.ERASED_USER, now)
         reviews = await conn.execute(
             "UPDATE review_items SET text = NULL, user_id = 0 WHERE user_id = ?", (user_id,)
         )
         scored = await conn.execute("DELETE FROM scored_messages WHERE user_id = ?", (user_id,))
         strikes = await conn.execute("UPDATE strikes SET user_id = 0 WHERE user_id = ?", (user_id,))
-    return Erased(cases.rowcount, reviews.rowcount, scored.rowcount, strikes.rowcount)
+    return Erased(cases, reviews.rowcount, scored.rowcount, strikes.rowcount)

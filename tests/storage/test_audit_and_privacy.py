@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.records import Action, ActionKind, Actor, CaseDraft, CaseQuery, ModelInfo
+from bot.records import Action, ActionKind, Actor, CaseDraft, CaseQuery, Enforcement, ModelInfo
 from bot.storage import Database
 from bot.storage.cases import CaseRepository
 from bot.storage.privacy import forget, purge
@@ -37,10 +37,14 @@ async def verify(path: Path) -> list[str]:
     return [str(problem) for problem in problems]
 
 
-def tamper(path: Path, sql: str) -> None:
+def tamper(path: Path, *statements: str) -> None:
     with sqlite3.connect(path) as conn:
         conn.execute("DROP TRIGGER IF EXISTS cases_no_delete")
-        conn.execute(sql)
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        for sql in statements:
+            if "case_events" in sql and "case_events" not in tables:
+                continue  # the same attack on a database from before case events
+            conn.execute(sql)
 
 
 async def test_untouched_chain_verifies(tmp_path: Path) -> None:
@@ -66,6 +70,35 @@ async def test_verify_finds_edits_and_deletions(tmp_path: Path, sql: str, expect
     path = tmp_path / "a.db"
     await seed(path)
     tamper(path, sql)
+    problems = await verify(path)
+    assert any(expected in problem for problem in problems), problems
+
+
+@pytest.mark.parametrize(
+    ("statements", "expected"),
+    [
+        pytest.param(["UPDATE cases SET text = '...', salt = NULL, user_id = 7 WHERE number = 1"],
+                     "case #1 (id 1): user or text was edited", id="null-salt-skips-subject"),
+        pytest.param(["UPDATE cases SET status = 'reversed' WHERE number = 2"],
+                     "case #2 (id 2): changed without a recorded event: status", id="status"),
+        pytest.param(["UPDATE cases SET applied = '[]' WHERE number = 3"],
+                     "case #3 (id 3): changed without a recorded event: applied", id="applied"),
+        pytest.param(["UPDATE cases SET errors = '[\"timeout: 403\"]' WHERE number = 3"],
+                     "case #3 (id 3): changed without a recorded event: errors", id="errors"),
+        pytest.param(["DELETE FROM cases WHERE number = 4"], "the chain ends at", id="last-deleted"),
+    ],
+)
+async def test_verify_finds_what_the_case_hash_does_not_cover(
+    tmp_path: Path, statements: list[str], expected: str
+) -> None:
+    path = tmp_path / "a.db"
+    await seed(path)
+    async with Database.open(path) as db:
+        cases = CaseRepository(db)
+        for case in await cases.find(CaseQuery()):
+            await cases.record_enforcement(case.id, Enforcement(applied=(ActionKind.DELETE,)))
+    tamper(path, "DROP TRIGGER IF EXISTS case_events_no_delete",
+           *(["DELETE FROM case_events WHERE case_id = 4"] if "DELETE" in statements[0] else []), *statements)
     problems = await verify(path)
     assert any(expected in problem for problem in problems), problems
 
