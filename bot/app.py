@@ -48,6 +48,7 @@ from bot.storage.reviews import ReviewRepository
 from bot.storage.runtime_feeds import RuntimeFeedStore
 from bot.storage.stats import StatsStore
 from bot.storage.strikes import StrikeLedger
+from bot.storage.suggestions import SuggestionRepository
 
 if TYPE_CHECKING:
     from bot.discord_adapter.client import ModBot
@@ -119,8 +120,11 @@ class Storage:
             )
 
     async def purge(self, older_than: datetime) -> Erased:
-        """Erase stored message text recorded before `older_than`; cases and counts stay."""
-        return await privacy.purge(self.db, older_than)
+        """Erase stored message text recorded before `older_than` (cases, review items, judged messages and
+        `modbot serve`'s suggestscore verdicts); cases and counts stay."""
+        erased = await privacy.purge(self.db, older_than)
+        await SuggestionRepository(self.db).erase_text_before(older_than)
+        return erased
 
     async def count_purgeable(self, older_than: datetime) -> Erased:
         """What `purge` would erase, erasing nothing."""
@@ -156,8 +160,6 @@ async def perspective_service(
     `serve.storage` is on."""
     from bot.serve.keys import KeyRing
     from bot.serve.service import PerspectiveService
-    from bot.storage.suggestions import SuggestionRepository
-
     ring = KeyRing(keys, settings.serve.rate_per_key, settings.serve.burst_per_key)
     if not settings.serve.storage:
         yield PerspectiveService(scorer, ring, settings.serve, None)
@@ -340,6 +342,7 @@ def build_bot(
         sources=ArticleSources(fetch),
         runtime_feeds=app.storage.runtime_feeds,
         articles=app.storage.articles,
+        chain_head=app.storage.cases.chain_head,
     )
     client.install(services, parts, hook=hook)
     return client

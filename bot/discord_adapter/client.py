@@ -21,6 +21,8 @@ from bot.settings import DiscordSettings
 
 log = logging.getLogger(__name__)
 
+HEAD_INTERVAL_S = 24 * 3600  # the case log's head is posted to the mod log once a day
+
 
 def bot_intents() -> discord.Intents:
     intents = discord.Intents.none()
@@ -67,6 +69,7 @@ class ModBot(commands.Bot):
         self._digest_task: asyncio.Task[None] | None = None
         self._digest_stop = asyncio.Event()
         self._digest_wake = asyncio.Event()
+        self._head_task: asyncio.Task[None] | None = None
 
     def install(self, services: BotServices, parts: DiscordParts, *, hook: OutcomeHook | None = None) -> None:
         """Called once by `bot/app.py`, before the bot starts."""
@@ -150,6 +153,30 @@ class ModBot(commands.Bot):
             lines.append(sync)
         await self.parts.modlog.notice("\n".join(lines))
 
+    # -- the case log's head, witnessed in the mod log ------------------------------------------------------
+
+    async def post_chain_head(self) -> None:
+        """Post the case log's hash-chain head to the mod log: Discord then keeps a copy that the database's owner
+        cannot rewrite, and `modbot cases verify --head N:HASH` later shows a log cut short or rewritten."""
+        try:
+            head = await self.services.chain_head()
+        except Exception:  # a database problem is logged; the next day tries again
+            log.exception("could not read the case log's head")
+            return
+        await self.parts.modlog.notice(
+            f"Case log head: {head} (check later with `modbot cases verify --head {head.entries}:{head.hash}`)"
+        )
+
+    def start_head_witness(self) -> None:
+        """Post the head now and then once a day, for as long as the bot runs (once per process)."""
+        if self._head_task is None or self._head_task.done():
+            self._head_task = asyncio.create_task(self._witness_daily(), name="modbot-chain-head")
+
+    async def _witness_daily(self) -> None:
+        while True:
+            await self.post_chain_head()
+            await asyncio.sleep(HEAD_INTERVAL_S)
+
     # -- the article digest: DigestService.run is the one poll loop --------------------------------------
 
     async def start_digest(self) -> bool:
@@ -168,6 +195,10 @@ class ModBot(commands.Bot):
         return True
 
     async def close(self) -> None:
+        if self._head_task is not None:
+            self._head_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._head_task
         self._digest_stop.set()
         if self._digest_task is not None:
             self._digest_task.cancel()

@@ -22,7 +22,7 @@ from bot.moderation.ports import CaseBook, ReviewStore
 from bot.moderation.reversal import CaseReverser
 from bot.moderation.rules import RulesHolder
 from bot.protocols import Clock, Scorer
-from bot.records import Appeal, FeedState, ReviewItem, ReviewStatus, RuntimeFeed, StoredArticle
+from bot.records import Appeal, ChainHead, FeedState, ReviewItem, ReviewStatus, RuntimeFeed, StoredArticle
 from bot.settings import SettingsHolder
 from bot.stats.report import StatsSource
 
@@ -54,6 +54,7 @@ class ArticleLookup(Protocol):
 
 
 Cursor = Callable[[int], Awaitable[int | None]]
+HeadSource = Callable[[], Awaitable[ChainHead]]  # the case log's hash-chain head, posted daily to the mod log
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +78,7 @@ class BotServices:
     sources: ArticleSources
     runtime_feeds: RuntimeFeeds
     articles: ArticleLookup
+    chain_head: HeadSource
 
 
 @dataclass(frozen=True, slots=True)

@@ -325,3 +325,20 @@ async def test_flag_without_a_review_channel_is_an_error_on_the_case(world: Worl
 
     (case,) = await all_cases(world.app.cases)
     assert case.applied == () and case.errors == ("flag: no review channel configured (discord.review_channel_id)",)
+
+
+async def test_the_case_log_head_is_posted_to_the_mod_log_daily(world: World) -> None:
+    # Discord keeps a copy the database's owner cannot rewrite: `cases verify --head` checks against it.
+    await world.alice.send(world.thread, "idiot")
+    await world.env.settle()
+    head = await world.app.storage.cases.chain_head()
+    before = [m.content for m in world.mod_log.history() if m.content.startswith("Case log head:")]
+    await world.bot.post_chain_head()
+    await world.env.settle()
+    posted = [m.content for m in world.mod_log.history() if m.content.startswith("Case log head:")]
+    assert len(posted) == len(before) + 1
+    assert f"#{head.entries} {head.hash}" in posted[-1] and f"--head {head.entries}:{head.hash}" in posted[-1]
+    await world.env.advance_time(24 * 3600 + 1)
+    await world.env.settle()
+    daily = [m.content for m in world.mod_log.history() if m.content.startswith("Case log head:")]
+    assert len(daily) == len(posted) + 1

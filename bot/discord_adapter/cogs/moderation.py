@@ -28,6 +28,7 @@ class ModerationCog(commands.Cog):
             return
         self._started = True
         await self.bot.announce_model()
+        self.bot.start_head_witness()
         await self._resume()
         await self._catch_up()
 
