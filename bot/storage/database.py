@@ -165,6 +165,13 @@ class Database:
         async with self._conn.execute(sql, params) as cursor:
             return await cursor.fetchone()
 
+    async def checkpoint(self) -> tuple[int, int, int]:
+        """Copy the WAL into the database file and truncate it (SQLite's automatic checkpoints copy but never
+        shrink the file): (1 if a reader kept it busy else 0, frames in the log, frames checkpointed)."""
+        async with self._lock:
+            row = await self.fetch_one("PRAGMA wal_checkpoint(TRUNCATE)")
+        return (int(row[0]), int(row[1]), int(row[2])) if row else (0, 0, 0)
+
     async def integrity_check(self) -> str:
         row = await self.fetch_one("PRAGMA integrity_check")
         return str(row[0]) if row else "no answer"

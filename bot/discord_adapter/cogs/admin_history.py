@@ -10,7 +10,6 @@ from discord.ext import commands
 
 from bot.discord_adapter.cogs.admin_common import reply, require
 from bot.records import Case
-from bot.storage.cases import CaseQuery
 from bot.storage.strikes import StrikeLedger
 
 if TYPE_CHECKING:
@@ -41,9 +40,8 @@ class HistoryCog(commands.Cog):
             return
         guild_id = interaction.guild_id
         assert guild_id is not None
-        cases = await self.bot.app.cases.find(CaseQuery(guild_id=guild_id, user_id=user.id, limit=100_000))
-        cases.reverse()
-        pages = max(1, -(-len(cases) // PAGE_SIZE))
+        total = await self.bot.app.cases.count_for_user(guild_id, user.id)
+        pages = max(1, -(-total // PAGE_SIZE))
         if page > pages:
             await reply(interaction, f"There are only {pages} page(s) of history for <@{user.id}>.")
             return
@@ -54,11 +52,11 @@ class HistoryCog(commands.Cog):
         for item in reviews:
             outcomes[item.status.value] = outcomes.get(item.status.value, 0) + 1
         lines = [
-            f"**History of <@{user.id}>** ({user.id}): {len(cases)} case(s), {strikes} active strike(s)",
+            f"**History of <@{user.id}>** ({user.id}): {total} case(s), {strikes} active strike(s)",
             "Reviews: " + (", ".join(f"{status} {n}" for status, n in sorted(outcomes.items())) or "none"),
             "Appeals: " + (", ".join(f"#{a.id} {a.status.value}" for a in appeals) or "none"),
         ]
-        shown = cases[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
+        shown = await self.bot.app.cases.page_for_user(guild_id, user.id, PAGE_SIZE, (page - 1) * PAGE_SIZE)
         lines.extend(case_line(case) for case in shown)
         if not shown:
             lines.append("No cases.")
