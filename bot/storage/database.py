@@ -104,6 +104,9 @@ class Database:
         await conn.execute("PRAGMA synchronous = NORMAL")
         await conn.execute("PRAGMA foreign_keys = ON")
         await conn.execute("PRAGMA busy_timeout = 5000")
+        # SQLite checkpoints the WAL every 1000 pages but never shrinks the file: after a checkpoint that
+        # empties it, cut it back to 4 MB, so a burst does not leave a large WAL behind for the process's life
+        await conn.execute("PRAGMA journal_size_limit = 4194304")
         db = cls(conn, target)
         try:
             await db.migrate(bundled_migrations() if migrations is None else migrations)
