@@ -6,6 +6,12 @@ without a decision (must be 0). Its ratio: burst throughput of the concurrent pi
 one message at a time (what a bot that awaits each `on_message` in turn gets), measured in this run.
 
     python bench/load.py [--json] [--scorer fallback|detoxify-int8|detoxify-onnx] [--duration 60]
+    python bench/load.py --soak 30m [--soak-rate 30] [--scorer ...] [--json]
+
+--soak runs one steady offered load (30 msgs/s) for the whole period through the same pipeline, on a database
+file, and reports per minute: decision latency p50/p99, RSS, open file descriptors, asyncio tasks, threads,
+WAL and database size, scorer timeouts; then the growth of RSS and WAL after the first five minutes (or half the
+run, if shorter), leaked tasks and descriptors, and messages without a decision (must be 0).
 
 `detoxify-*` use a full-size `original` checkpoint with random weights (speed does not depend on weight values),
 built offline into .bench-cache/ on first use. Discord itself is not in the loop: the enforcer returns at once,
@@ -23,6 +29,7 @@ import resource
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -34,6 +41,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
+from bot.durations import parse_duration  # noqa: E402
 from bot.moderation.carry_out import CaseExecutor, NullEnforcer  # noqa: E402
 from bot.moderation.pipeline import ModerationPipeline  # noqa: E402
 from bot.moderation.rules import load_rules  # noqa: E402
@@ -142,11 +150,96 @@ class Bench:
         return Phase(name, rate, len(messages), len(latencies), elapsed, percentile(latencies, 0.5) * 1000,
                      percentile(latencies, 0.99) * 1000, self.max_queue, self.timeouts)
 
+    async def soak(self, seconds: float, rate: float, db_path: Path) -> dict[str, object]:
+        """One steady load for `seconds`; a snapshot of the process and the database every minute."""
+        loop = asyncio.get_running_loop()
+        began = loop.time()
+        baseline = {"tasks": len(asyncio.all_tasks()), "fds": open_fds()}
+        pending: set[asyncio.Task[None]] = set()
+        minutes: list[dict[str, float]] = []
+        window: list[float] = []
+        counts = {"sent": 0, "decided": 0, "timeouts": 0, "failed": 0}
+
+        async def one(event: MessageEvent, due: float) -> None:
+            try:
+                outcome = await self.pipeline.handle(event)
+            except Exception as exc:  # counted, and shown once: a soak must not stop at the first fault
+                counts["failed"] += 1
+                if counts["failed"] == 1:
+                    print(f"  a message raised: {exc!r}", file=sys.stderr)
+                return
+            counts["decided"] += 1
+            counts["timeouts"] += outcome.scores.timed_out
+            window.append(loop.time() - due)
+
+        def snapshot(minute: int) -> None:
+            wal = Path(f"{db_path}-wal")
+            row = {
+                "minute": minute, "sent": counts["sent"], "decided": counts["decided"],
+                "p50_ms": percentile(window, 0.5) * 1000, "p99_ms": percentile(window, 0.99) * 1000,
+                "rss_mb": status_mb("VmRSS"), "fds": open_fds(), "tasks": len(asyncio.all_tasks()),
+                "threads": threading.active_count(), "wal_bytes": wal.stat().st_size if wal.exists() else 0,
+                "db_bytes": db_path.stat().st_size, "scorer_timeouts": counts["timeouts"],
+            }
+            minutes.append(row)
+            window.clear()
+            print(f"  minute {minute:>3}: sent {row['sent']:>6} decided {row['decided']:>6} p50 {row['p50_ms']:6.1f} "
+                  f"ms p99 {row['p99_ms']:7.1f} ms RSS {row['rss_mb']:6.1f} MB fds {row['fds']:>3} tasks "
+                  f"{row['tasks']:>4} threads {row['threads']:>2} WAL {row['wal_bytes'] / 1e6:6.2f} MB db "
+                  f"{row['db_bytes'] / 1e6:6.2f} MB timeouts {row['scorer_timeouts']}", file=sys.stderr, flush=True)
+
+        index = 0
+        next_minute = began + 60.0
+        while True:
+            due = began + index / rate
+            if due >= began + seconds:
+                break
+            delay = due - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            now = loop.time()
+            if now >= next_minute:
+                snapshot(len(minutes) + 1)
+                next_minute += 60.0
+            (event,) = self._messages(1)
+            task = asyncio.create_task(one(event, due))
+            pending.add(task)
+            task.add_done_callback(pending.discard)
+            counts["sent"] += 1
+            index += 1
+        await asyncio.gather(*pending)
+        snapshot(len(minutes) + 1)
+        await asyncio.sleep(0.2)  # let finished tasks' callbacks run before counting what is left
+        start = min(5, max(1, len(minutes) // 2))  # growth after the first five minutes (or half a short run)
+        first, last = minutes[start - 1], minutes[-1]
+        return {
+            "seconds": seconds, "rate": rate, "minutes": minutes, "sent": counts["sent"],
+            "decided": counts["decided"], "failed": counts["failed"], "scorer_timeouts": counts["timeouts"],
+            "growth_from_minute": start,
+            "rss_growth_pct": 100.0 * (last["rss_mb"] - first["rss_mb"]) / first["rss_mb"],
+            "wal_growth_pct": (100.0 * (last["wal_bytes"] - first["wal_bytes"]) / first["wal_bytes"]
+                               if first["wal_bytes"] else (0.0 if not last["wal_bytes"] else float("inf"))),
+            "wal_max_bytes": max(row["wal_bytes"] for row in minutes),
+            "tasks_leaked": len(asyncio.all_tasks()) - baseline["tasks"],
+            "fds_leaked": open_fds() - baseline["fds"],
+        }
+
     async def sequential(self, count: int) -> float:
         began = time.perf_counter()
         for event in self._messages(count):
             await self.pipeline.handle(event)
         return count / (time.perf_counter() - began)
+
+
+def status_mb(field: str) -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024.0
+    return float("nan")
+
+
+def open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
 
 
 def scoring_settings(kind: str) -> ScoringSettings:
@@ -173,6 +266,18 @@ async def main(args: argparse.Namespace) -> dict[str, object]:
                                           executor=CaseExecutor(NullEnforcer(), cases),
                                           clock=lambda: datetime.now(UTC), on_timeout=settings.on_timeout)
             bench = Bench(pipeline, scorer if isinstance(scorer, BatchingScorer) else None)
+            if args.soak is not None:
+                seconds = parse_duration(args.soak).total_seconds()
+                print(f"soak: {args.soak_rate:g} msgs/s for {seconds:g} s...", file=sys.stderr)
+                soaked = await bench.soak(seconds, args.soak_rate, db.path)
+                stored = await db.fetch_one("SELECT COUNT(*) FROM scored_messages")
+                recorded = int(stored[0]) if stored else 0
+                await scorer.close()
+                return {"scorer": scorer.model.describe(), "cores": os.cpu_count(),
+                        "load_average": os.getloadavg()[0], "soak": soaked, "messages_sent": soaked["sent"],
+                        "messages_recorded": recorded,
+                        "messages_without_decision": int(soaked["sent"]) - recorded,  # type: ignore[call-overload]
+                        "peak_rss_mb": round(status_mb("VmHWM"), 1)}
             phases: list[Phase] = []
             for rate in args.rates:
                 count = int(rate * args.duration)
@@ -204,6 +309,22 @@ async def main(args: argparse.Namespace) -> dict[str, object]:
     }
 
 
+def report_soak(result: dict[str, object]) -> None:
+    soak: dict[str, object] = result["soak"]  # type: ignore[assignment]
+    print(f"scorer: {result['scorer']}; {result['cores']} cores, load average {result['load_average']:.2f}")
+    print(f"{'minute':>6} {'sent':>7} {'decided':>7} {'p50 ms':>7} {'p99 ms':>8} {'RSS MB':>7} {'fds':>4} "
+          f"{'tasks':>5} {'threads':>7} {'WAL MB':>7} {'db MB':>7} {'timeouts':>8}")
+    for row in soak["minutes"]:  # type: ignore[attr-defined]
+        print(f"{row['minute']:>6} {row['sent']:>7} {row['decided']:>7} {row['p50_ms']:>7.1f} {row['p99_ms']:>8.1f} "
+              f"{row['rss_mb']:>7.1f} {row['fds']:>4} {row['tasks']:>5} {row['threads']:>7} "
+              f"{row['wal_bytes'] / 1e6:>7.2f} {row['db_bytes'] / 1e6:>7.2f} {row['scorer_timeouts']:>8}")
+    print(f"after minute {soak['growth_from_minute']}: RSS {soak['rss_growth_pct']:+.1f}%, WAL "
+          f"{soak['wal_growth_pct']:+.1f}% (largest {int(soak['wal_max_bytes']) / 1e6:.2f} MB); "  # type: ignore[call-overload]
+          f"leaked tasks {soak['tasks_leaked']}, leaked fds {soak['fds_leaked']}; messages without a decision: "
+          f"{result['messages_without_decision']} (sent {result['messages_sent']}, recorded "
+          f"{result['messages_recorded']}, raised {soak['failed']}); peak RSS {result['peak_rss_mb']} MB")
+
+
 def report(result: dict[str, object]) -> None:
     print(f"scorer: {result['scorer']}; {result['cores']} cores, load average {result['load_average']:.2f}")
     print(f"{'phase':<10} {'offered':>8} {'sent':>6} {'decided':>8} {'secs':>7} {'p50 ms':>8} {'p99 ms':>8} "
@@ -229,8 +350,10 @@ if __name__ == "__main__":
     parser.add_argument("--rates", type=float, nargs="+", default=[10.0, 30.0, 100.0])
     parser.add_argument("--bursts", type=int, default=2)
     parser.add_argument("--sequential", type=int, default=200, help="messages fed one at a time for the ratio")
+    parser.add_argument("--soak", default=None, metavar="DURATION", help="soak instead: e.g. 30m, 5m, 90s")
+    parser.add_argument("--soak-rate", type=float, default=30.0, help="offered msgs/s during --soak")
     arguments = parser.parse_args()
     outcome = asyncio.run(main(arguments))
-    report(outcome)
+    (report_soak if arguments.soak is not None else report)(outcome)
     if arguments.json:
         print(json.dumps(outcome))

@@ -7,11 +7,15 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.records import Appeal, Case, CaseQuery, ReviewItem, ReviewStatus
+from bot.records import Appeal, Case, ReviewItem, ReviewStatus
 
 
 class CaseFinder(Protocol):
-    async def find(self, query: CaseQuery) -> list[Case]: ...
+    async def count_for_user(self, guild_id: int, user_id: int) -> int: ...
+
+    async def page_for_user(self, guild_id: int, user_id: int, limit: int, offset: int) -> list[Case]: ...
+
+    async def get_by_id(self, case_id: int) -> Case: ...
 
 
 class StrikeCounter(Protocol):
@@ -31,16 +35,12 @@ class AppealFinder(Protocol):
 @dataclass(frozen=True, slots=True)
 class MemberHistory:
     user_id: int
-    cases: tuple[Case, ...]  # newest first
+    total: int  # cases in this server
+    page: tuple[Case, ...]  # the page asked for, newest first
+    pages: int
     strikes: int
     review_outcomes: tuple[tuple[str, int], ...]
     appeals: tuple[Appeal, ...]
-
-    def page(self, number: int, size: int) -> tuple[Case, ...]:
-        return self.cases[(number - 1) * size : number * size]
-
-    def pages(self, size: int) -> int:
-        return max(1, -(-len(self.cases) // size))
 
 
 class HistoryService:
@@ -52,15 +52,20 @@ class HistoryService:
         self._reviews = reviews
         self._appeals = appeals
 
-    async def of(self, guild_id: int, user_id: int) -> MemberHistory:
-        cases = await self._cases.find(CaseQuery(guild_id=guild_id, user_id=user_id, limit=100_000))
-        cases.reverse()
-        ours = {case.id for case in cases}
+    async def of(self, guild_id: int, user_id: int, page: int = 1, size: int = 10) -> MemberHistory:
+        """One page of a member's cases (an indexed query, whatever the length of their record) and the rest."""
+        total = await self._cases.count_for_user(guild_id, user_id)
+        shown = await self._cases.page_for_user(guild_id, user_id, size, (page - 1) * size)
         outcomes = Counter(item.status.value for item in await self._reviews.find(guild_id=guild_id, user_id=user_id))
-        appeals = tuple(a for a in await self._appeals.for_user(user_id) if a.case_id in ours)
+        appeals = tuple([
+            appeal for appeal in await self._appeals.for_user(user_id)
+            if (await self._cases.get_by_id(appeal.case_id)).guild_id == guild_id
+        ])
         return MemberHistory(
             user_id=user_id,
-            cases=tuple(cases),
+            total=total,
+            page=tuple(shown),
+            pages=max(1, -(-total // size)),
             strikes=await self._strikes.active(guild_id, user_id),
             review_outcomes=tuple(sorted(outcomes.items())),
             appeals=appeals,

@@ -28,7 +28,7 @@ from bot.scoring.engine import Prediction
 MODEL_FILE = "model.int8.onnx"
 TOKENIZER_FILE = "tokenizer.json"
 META_FILE = "modbot-export.json"
-FORMAT = 2  # bump when the folder's layout changes: older folders are exported again
+FORMAT = 3  # bump when the folder's layout changes: older folders are exported again
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +43,7 @@ class ExportMeta:
     padding_side: str  # right | left
     fidelity_max_abs_diff: float | None  # int8 against detoxify fp32 on bot.scoring.fidelity.FIDELITY_SAMPLE
     fidelity_label: str | None
+    fusions: dict[str, int] | None = None  # transformer fusions applied before quantization (None: plain graph)
 
     def to_json(self) -> str:
         data = {field: getattr(self, field) for field in self.__dataclass_fields__}
@@ -75,6 +76,7 @@ def read_meta(folder: Path) -> ExportMeta | None:
             padding_side=str(data["padding_side"]),
             fidelity_max_abs_diff=None if fidelity is None else float(fidelity),
             fidelity_label=data.get("fidelity_label"),
+            fusions=None if data.get("fusions") is None else {str(k): int(v) for k, v in data["fusions"].items()},
         )
     except (ValueError, KeyError, TypeError):
         return None
@@ -100,6 +102,25 @@ def session_options(threads: int) -> Any:
     return options
 
 
+BUCKET_WASTE_TOKENS = 64  # start a new bucket when padding the texts so far to the next length costs more
+
+
+def length_buckets(lengths: Sequence[int], waste_tokens: int = BUCKET_WASTE_TOKENS) -> list[list[int]]:
+    """Indices grouped for padding: sorted by length, and a new group begins where padding the current group up
+    to the next text's length would add more than `waste_tokens` pad tokens (one more forward pass costs
+    less than that on the full models). Every index appears once."""
+    order = sorted(range(len(lengths)), key=lambda index: lengths[index])
+    buckets: list[list[int]] = []
+    for index in order:
+        if buckets:
+            current = buckets[-1]
+            if (lengths[index] - lengths[current[-1]]) * len(current) <= waste_tokens:
+                current.append(index)
+                continue
+        buckets.append([index])
+    return buckets
+
+
 class OnnxEngine:
     """An `InferenceEngine` over an export folder. Raises FileNotFoundError when the folder is incomplete."""
 
@@ -119,6 +140,10 @@ class OnnxEngine:
         tokenizer.enable_padding(direction=meta.padding_side, pad_id=meta.pad_id, pad_type_id=meta.pad_type_id,
                                  pad_token=meta.pad_token)
         self._tokenizer = tokenizer
+        unpadded = Tokenizer.from_file(str(folder / TOKENIZER_FILE))
+        unpadded.enable_truncation(max_length=meta.max_length)
+        unpadded.no_padding()
+        self._unpadded = unpadded  # predict pads each length bucket itself
         self._session = ort.InferenceSession(str(folder / MODEL_FILE), session_options(threads),
                                              providers=["CPUExecutionProvider"])
         self._inputs = [node.name for node in self._session.get_inputs()]
@@ -146,13 +171,39 @@ class OnnxEngine:
         return {name: np.asarray(columns[name], dtype=np.int64) for name in self._inputs}
 
     def predict(self, texts: Sequence[str]) -> list[Prediction]:
+        """Scores per text. The batch runs in length buckets: texts sorted by token count, each bucket padded to
+        its own longest text only, so a long comment does not make every short one in the batch pay for it."""
         if not texts:
             return []
+        encodings = self._unpadded.encode_batch(list(texts))
+        parts: list[tuple[list[int], np.ndarray[Any, Any]]] = []
         with self._lock:
-            logits = np.asarray(self._session.run(["logits"], self.encode(texts))[0], dtype=np.float32)
+            for bucket in length_buckets([len(encoding.ids) for encoding in encodings]):
+                feed = self._padded([encodings[index] for index in bucket])
+                parts.append((bucket, np.asarray(self._session.run(["logits"], feed)[0], dtype=np.float32)))
+        logits = np.empty((len(texts), parts[0][1].shape[1]), dtype=np.float32)  # the head may have more outputs
+        for bucket, part in parts:
+            logits[bucket] = part
         scores = np.exp(-np.logaddexp(0.0, -logits))  # sigmoid, without overflow warnings
         names = self.meta.class_names
         return [{name: float(row[index]) for index, name in enumerate(names)} for row in scores.tolist()]
+
+    def _padded(self, encodings: Sequence[Any]) -> dict[str, np.ndarray[Any, Any]]:
+        """What `encode` gives for these texts: padded to the longest, on the tokenizer's side."""
+        width = max(len(encoding.ids) for encoding in encodings)
+        meta = self.meta
+        arrays = {
+            "input_ids": np.full((len(encodings), width), meta.pad_id, dtype=np.int64),
+            "attention_mask": np.zeros((len(encodings), width), dtype=np.int64),
+            "token_type_ids": np.full((len(encodings), width), meta.pad_type_id, dtype=np.int64),
+        }
+        for row, encoding in enumerate(encodings):
+            length = len(encoding.ids)
+            span = slice(width - length, width) if meta.padding_side == "left" else slice(0, length)
+            arrays["input_ids"][row, span] = encoding.ids
+            arrays["attention_mask"][row, span] = 1
+            arrays["token_type_ids"][row, span] = encoding.type_ids
+        return {name: arrays[name] for name in self._inputs}
 
     def close(self) -> None:
         pass  # the session's memory goes with the object

@@ -1,7 +1,8 @@
 """Make the int8 ONNX export of a detoxify checkpoint, in its own process, and measure its fidelity.
 
-The checkpoint is read by detoxify's own `Detoxify` class (through DetoxifyEngine), exported to ONNX, its
-weights quantized to int8 with onnxruntime's dynamic quantizer, and the export compared with detoxify fp32 on
+The checkpoint is read by detoxify's own `Detoxify` class (through DetoxifyEngine), exported to ONNX, fused
+with ONNX Runtime's transformer optimizer (attention, LayerNorm, GELU, bias), its weights then quantized to
+int8 with onnxruntime's dynamic quantizer, and the export compared with detoxify fp32 on
 `bot.scoring.fidelity.FIDELITY_SAMPLE`; the result is kept in the folder's `modbot-export.json`.
 
     python -m bot.scoring.onnx_export MODEL_TYPE CHECKPOINT FOLDER [--threads N]
@@ -15,6 +16,7 @@ an optional callback (`modbot model export` prints them on a terminal): a full-s
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import shutil
@@ -116,14 +118,14 @@ def export(model_type: str, checkpoint: Path, folder: Path, threads: int = 2,
         fp32_path = staging / "model.fp32.onnx"
         on_step(STEPS[2])
         _export_fp32(reference.model, reference.tokenizer, fp32_path)
+        fused_path = staging / "model.fused.onnx"
+        fusions = _optimize(fp32_path, fused_path, reference.model.config)
         on_step(STEPS[3])
-        _quantize_int8(fp32_path, staging / MODEL_FILE)
+        _quantize_int8(fused_path if fusions is not None else fp32_path, staging / MODEL_FILE)
         fp32_path.unlink()
+        fused_path.unlink(missing_ok=True)
         tokenizer = reference.tokenizer
-        backend = getattr(tokenizer, "backend_tokenizer", None)
-        if backend is None:
-            raise ExportError(f"{type(tokenizer).__name__} has no fast (tokenizers) form: onnx-int8 needs one")
-        backend.save(str(staging / TOKENIZER_FILE))
+        fast_tokenizer(tokenizer).save(str(staging / TOKENIZER_FILE))
         max_length = int(tokenizer.model_max_length)
         if max_length > _LONGEST_SANE_MAX:
             raise ExportError("the tokenizer has no model_max_length: long texts would overflow the model")
@@ -138,6 +140,7 @@ def export(model_type: str, checkpoint: Path, folder: Path, threads: int = 2,
             padding_side=str(tokenizer.padding_side),
             fidelity_max_abs_diff=None,
             fidelity_label=None,
+            fusions=fusions,
         )
         (staging / META_FILE).write_text(meta.to_json(), encoding="utf-8")
         on_step(STEPS[4])
@@ -176,6 +179,11 @@ def _export_fp32(model: Any, tokenizer: Any, path: Path) -> None:
         def forward(self, *tensors: Any) -> Any:
             return self.model(**dict(zip(names, tensors, strict=True)))[0]
 
+    # the eager attention graph (matmul, mask add, softmax) is the one ONNX Runtime's attention fusion knows;
+    # scaled_dot_product_attention exports as a pattern it does not fuse
+    if hasattr(model, "set_attn_implementation"):
+        with contextlib.suppress(Exception):
+            model.set_attn_implementation("eager")
     axes: dict[str, dict[int, str]] = {name: {0: "batch", 1: "sequence"} for name in names}
     axes["logits"] = {0: "batch"}
     with warnings.catch_warnings(), torch.inference_mode():
@@ -186,10 +194,52 @@ def _export_fp32(model: Any, tokenizer: Any, path: Path) -> None:
         )
 
 
+def fast_tokenizer(tokenizer: Any) -> Any:
+    """The `tokenizers.Tokenizer` behind a transformers tokenizer. A slow (sentencepiece or python) tokenizer,
+    which the XLM-R and ALBERT checkpoints may load as, is converted the way transformers converts it when it
+    makes the fast one (`convert_slow_tokenizer`), so serving needs only `tokenizers`. Raises ExportError."""
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    if backend is not None:
+        return backend
+    try:
+        from transformers.convert_slow_tokenizer import convert_slow_tokenizer
+
+        return convert_slow_tokenizer(tokenizer)
+    except Exception as exc:  # no converter for this class, sentencepiece or protobuf missing...
+        raise ExportError(f"{type(tokenizer).__name__} has no fast (tokenizers) form and could not be converted"
+                          f" ({type(exc).__name__}: {exc}): onnx-int8 needs one") from exc
+
+
+def _optimize(source: Path, target: Path, config: Any) -> dict[str, int] | None:
+    """ONNX Runtime's transformer fusions (attention, LayerNorm/SkipLayerNorm, GELU, bias, embedding layer)
+    on the fp32 graph, before quantization; BERT, RoBERTa and XLM-R all share the `bert` fusion patterns.
+    Returns the fused operators counted by the optimizer, or None when it could not be applied (the plain graph
+    is quantized then: slower, same scores)."""
+    try:
+        from onnxruntime.transformers.optimizer import optimize_model
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            optimized = optimize_model(
+                str(source), model_type="bert", num_heads=int(getattr(config, "num_attention_heads", 0)),
+                hidden_size=int(getattr(config, "hidden_size", 0)), opt_level=1, use_gpu=False,
+            )
+        counts = {name: int(count) for name, count in optimized.get_fused_operator_statistics().items() if count}
+        optimized.save_model_to_file(str(target))
+    except Exception as exc:  # an unknown graph shape, an onnxruntime without the transformers tools...
+        print(f"warning: transformer fusions not applied ({type(exc).__name__}: {exc})", file=sys.stderr)
+        return None
+    return counts
+
+
 def _quantize_int8(source: Path, target: Path) -> None:
+    from onnx import TensorProto
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8)
+    # the fused graph's com.microsoft operators (Attention, SkipLayerNormalization...) carry no shape-inferred
+    # types: their float outputs are named as the default so that the MatMuls after them are quantized too
+    quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8,
+                     extra_options={"DefaultTensorType": TensorProto.FLOAT})
 
 
 def main(argv: list[str] | None = None) -> int:

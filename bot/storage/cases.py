@@ -247,6 +247,21 @@ class CaseRepository:
         )
         return [_row_to_case(row) for row in rows]
 
+    async def count_for_user(self, guild_id: int, user_id: int) -> int:
+        row = await self._db.fetch_one(
+            "SELECT COUNT(*) FROM cases WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
+        )
+        return int(row[0]) if row else 0
+
+    async def page_for_user(self, guild_id: int, user_id: int, limit: int, offset: int = 0) -> list[Case]:
+        """One page of a user's cases, newest first (what /history shows); index cases_by_user, no sort."""
+        rows = await self._db.fetch_all(
+            """SELECT * FROM cases WHERE guild_id = ? AND user_id = ?
+               ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?""",
+            (guild_id, user_id, limit, offset),
+        )
+        return [_row_to_case(row) for row in rows]
+
     async def reverse(self, guild_id: int, number: int, by: int, reason: str, at: datetime | None = None) -> Case:
         case = await self.get(guild_id, number)
         if case.status is CaseStatus.REVERSED:

@@ -13,9 +13,9 @@ import pytest
 from bot.scoring.detoxify_engine import DetoxifyEngine
 from bot.scoring.fidelity import FIDELITY_SAMPLE, measure
 from bot.scoring.labels import ORIGINAL_LABELS, UNBIASED_LABELS
-from bot.scoring.onnx_engine import META_FILE, OnnxEngine, export_folder, read_meta
-from bot.scoring.onnx_export import STEPS, ExportError, ensure_export, export
-from tests.synthetic import SyntheticCheckpoint
+from bot.scoring.onnx_engine import META_FILE, OnnxEngine, export_folder, length_buckets, read_meta
+from bot.scoring.onnx_export import STEPS, ExportError, ensure_export, export, fast_tokenizer
+from tests.synthetic import SyntheticCheckpoint, build_checkpoint
 
 pytestmark = pytest.mark.slow  # child processes
 
@@ -47,12 +47,23 @@ def test_export_records_its_measured_fidelity(original_export: Path, original_ck
     assert engine.labels == frozenset(ORIGINAL_LABELS)
 
 
-@pytest.mark.parametrize("kind", ["original", "unbiased"])
+@pytest.fixture(scope="module")
+def multilingual_ckpt(tmp_path_factory: pytest.TempPathFactory) -> SyntheticCheckpoint:
+    """A tiny XLM-R checkpoint (sentencepiece unigram vocabulary trained on the built-in corpus)."""
+    return build_checkpoint(tmp_path_factory.mktemp("ckpt-multilingual"), "multilingual", "tiny")
+
+
+@pytest.mark.parametrize("kind", ["original", "unbiased", "multilingual"])
 def test_tokenizer_matches_transformers(kind: str, original_ckpt: SyntheticCheckpoint,
-                                        unbiased_ckpt: SyntheticCheckpoint, tmp_path: Path) -> None:
-    ckpt = original_ckpt if kind == "original" else unbiased_ckpt
+                                        unbiased_ckpt: SyntheticCheckpoint, multilingual_ckpt: SyntheticCheckpoint,
+                                        tmp_path: Path) -> None:
+    ckpt = {"original": original_ckpt, "unbiased": unbiased_ckpt, "multilingual": multilingual_ckpt}[kind]
     folder = tmp_path / kind
-    export(kind, ckpt.path, folder, threads=1)
+    meta = export(kind, ckpt.path, folder, threads=1)
+    # BERT, RoBERTa and XLM-R graphs all get ONNX Runtime's transformer fusions before quantization
+    assert meta.fusions is not None and meta.fusions.get("Attention") == 2, meta.fusions  # one per tiny layer
+    assert meta.fusions.get("SkipLayerNormalization", 0) >= 2
+    assert meta.fidelity_max_abs_diff is not None and meta.fidelity_max_abs_diff < 0.2
     engine = OnnxEngine(folder, threads=1)
     torch_engine = DetoxifyEngine(kind, ckpt.path, quantize="none", torch_threads=1)
     texts = [*FIDELITY_SAMPLE, *BAD_INPUT]
@@ -64,6 +75,52 @@ def test_tokenizer_matches_transformers(kind: str, original_ckpt: SyntheticCheck
         np.testing.assert_array_equal(array, theirs[name], err_msg=name)
     labels = ORIGINAL_LABELS if kind == "original" else UNBIASED_LABELS
     assert engine.labels == frozenset(labels)
+    # the length-bucketed batch scores as one batch padded to its longest text does, up to dynamic int8's own
+    # batch dependence (activations share one scale per batch tensor, which the tiny models' 25x head magnifies)
+    session = engine._session  # under the hood on purpose: the reference is one plain padded run
+    sample = list(FIDELITY_SAMPLE)
+    padded = np.asarray(session.run(["logits"], engine.encode(sample))[0])
+    expected = 1.0 / (1.0 + np.exp(-padded[:, :len(engine.meta.class_names)]))
+    got = np.array([[scores[name] for name in engine.meta.class_names] for scores in engine.predict(sample)])
+    np.testing.assert_allclose(got, expected, atol=2e-2)
+
+
+def test_multilingual_scores_every_script(multilingual_ckpt: SyntheticCheckpoint, tmp_path: Path) -> None:
+    export("multilingual", multilingual_ckpt.path, tmp_path / "xlmr", threads=1)
+    engine = OnnxEngine(tmp_path / "xlmr", threads=1)
+    texts = ["Это предложение на русском языке.", "これは日本語の文です。", "Ceci est une phrase française.", ""]
+    encoded = engine.encode(texts)
+    tokenizer = engine._tokenizer
+    ids = encoded["input_ids"][0][encoded["attention_mask"][0] == 1]
+    assert (ids[0], ids[-1]) == (tokenizer.token_to_id("<s>"), tokenizer.token_to_id("</s>"))  # XLM-R's framing
+    results = engine.predict(texts)
+    assert [set(result) for result in results] == [set(UNBIASED_LABELS)] * len(texts)
+    assert len({round(result["toxicity"], 6) for result in results}) > 1  # the texts are told apart
+
+
+def test_a_slow_tokenizer_is_converted_to_a_fast_one(multilingual_ckpt: SyntheticCheckpoint) -> None:
+    from transformers import AutoTokenizer
+
+    fast = AutoTokenizer.from_pretrained(str(multilingual_ckpt.base_dir))
+    assert fast_tokenizer(fast) is fast.backend_tokenizer
+
+    class SlowOnly:  # what a python-only tokenizer looks like to the exporter: no backend_tokenizer
+        def __init__(self, wrapped: object) -> None:
+            self.wrapped = wrapped
+
+    with pytest.raises(ExportError, match="no fast \\(tokenizers\\) form"):
+        fast_tokenizer(SlowOnly(fast))
+
+
+@pytest.mark.parametrize("lengths", [[], [5], [5, 5, 5], [3, 200, 4, 190, 60, 5], list(range(1, 120, 7))])
+def test_length_buckets_cover_every_text_once(lengths: list[int]) -> None:
+    buckets = length_buckets(lengths, waste_tokens=64)
+    assert sorted(index for bucket in buckets for index in bucket) == list(range(len(lengths)))
+    for bucket in buckets:
+        widths = [lengths[index] for index in bucket]
+        assert widths == sorted(widths)
+    if lengths == [3, 200, 4, 190, 60, 5]:
+        assert [[lengths[i] for i in bucket] for bucket in buckets] == [[3, 4, 5], [60], [190, 200]]
 
 
 def test_bad_input_returns_scores(original_export: Path) -> None:

@@ -42,18 +42,18 @@ class HistoryCog(commands.Cog):
             return
         guild_id = interaction.guild_id
         assert guild_id is not None
-        history = await self.services.history.of(guild_id, user.id)
-        pages = history.pages(PAGE_SIZE)
+        history = await self.services.history.of(guild_id, user.id, page, PAGE_SIZE)
+        pages = history.pages
         if page > pages:
             await reply(interaction, f"There are only {pages} page(s) of history for <@{user.id}>.")
             return
         lines = [
-            f"**History of <@{user.id}>** ({user.id}): {len(history.cases)} case(s), {history.strikes} active "
+            f"**History of <@{user.id}>** ({user.id}): {history.total} case(s), {history.strikes} active "
             "strike(s)",
             "Reviews: " + (", ".join(f"{status} {n}" for status, n in history.review_outcomes) or "none"),
             "Appeals: " + (", ".join(f"#{a.id} {a.status.value}" for a in history.appeals) or "none"),
         ]
-        shown = history.page(page, PAGE_SIZE)
+        shown = history.page
         lines.extend(case_line(case) for case in shown)
         if not shown:
             lines.append("No cases.")
