@@ -74,7 +74,7 @@ def event(message_id: int) -> MessageEvent:
 OPERATIONS: dict[str, Callable[[Database], Awaitable[Any]]] = {
     "record_decision": lambda db: CaseRepository(db).record_decision(
         event(99_999), "hash", Scores({"toxicity": 0.9}, MODEL),
-        Decision(actions=(Action(ActionKind.DELETE),), rule_id="toxic", strike=True), draft(999, 7)),
+        Decision(actions=(Action(ActionKind.DELETE),), rule_id="toxic", strike=True), draft(999, 7), NOW),
     "already_processed": lambda db: CaseRepository(db).already_processed(1000, "h0"),
     "strike_times": lambda db: CaseRepository(db).strike_times(1, 7, NOW - timedelta(days=1)),
     "active_strikes": lambda db: StrikeLedger(db).active(1, 7),
