@@ -373,34 +373,3 @@ async def _merge(cases: _Stream, events: _Stream, verifier: audit.ChainVerifier)
             else:
                 verifier.case(case_row)
                 ci += 1
-
-
-def case_to_json(case: Case) -> dict[str, Any]:
-    """A case as plain JSON types: for `modbot cases --format json` and exports."""
-    return {
-        "id": case.id,
-        "guild_id": case.guild_id,
-        "number": case.number,
-        "created_at": case.created_at.isoformat(),
-        "user_id": case.user_id,
-        "channel_id": case.channel_id,
-        "message_id": case.message_id,
-        "actor": case.actor.value,
-        "actor_id": case.actor_id,
-        "rule": case.rule_id,
-        "actions": [str(action) for action in case.actions],
-        "reason": case.reason,
-        "text": case.text,
-        "scores": dict(case.scores),
-        "model": case.model_name,
-        "model_version": case.model_version,
-        "model_fallback": case.model_fallback,
-        "variant": case.variant.value if case.variant else None,
-        "status": case.status.value,
-        "notified": case.notified,
-        "errors": list(case.errors),
-        "applied": [kind.value for kind in case.applied],
-        "reversed_by": case.reversed_by,
-        "reversed_at": case.reversed_at.isoformat() if case.reversed_at else None,
-        "reverse_reason": case.reverse_reason,
-    }
