@@ -48,6 +48,7 @@ from bot.storage.reviews import ReviewRepository
 from bot.storage.runtime_feeds import RuntimeFeedStore
 from bot.storage.stats import StatsStore
 from bot.storage.strikes import StrikeLedger
+from bot.storage.verdicts import VerdictLog
 
 if TYPE_CHECKING:
     from bot.discord_adapter.client import ModBot
@@ -99,6 +100,7 @@ class Storage:
     stats: StatsStore
     articles: ArticleStore
     runtime_feeds: RuntimeFeedStore
+    verdicts: VerdictLog
 
     @classmethod
     @contextlib.asynccontextmanager
@@ -115,6 +117,7 @@ class Storage:
                 stats=StatsStore(db),
                 articles=ArticleStore(db),
                 runtime_feeds=RuntimeFeedStore(db),
+                verdicts=VerdictLog(db),
             )
 
     async def purge(self, older_than: datetime) -> Erased:

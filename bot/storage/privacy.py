@@ -22,7 +22,9 @@ async def purge(db: Database, older_than: datetime) -> Erased:
         reviews = await conn.execute(
             "UPDATE review_items SET text = NULL WHERE created_at < ? AND text IS NOT NULL", (cutoff,)
         )
-        scored = await conn.execute("DELETE FROM scored_messages WHERE scored_at < ?", (cutoff,))
+        scored = await conn.execute(  # the text goes; scores and decisions stay (preview counts purged ones)
+            "UPDATE scored_messages SET text = NULL WHERE scored_at < ? AND text IS NOT NULL", (cutoff,)
+        )
     return Erased(cases.rowcount, reviews.rowcount, scored.rowcount)
 
 
