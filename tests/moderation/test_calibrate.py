@@ -66,7 +66,8 @@ def test_calibrate_suggests_the_lowest_min_reaching_the_target_and_prints_the_ya
     assert toxic.suggested_precision is not None and toxic.suggested_precision >= 0.9 and toxic.backing >= 20
     assert toxic.change is not None and toxic.change.startswith("rules[1].when.score.min: 0.80 -> 0.8")
     assert toxic.where == "rules.yaml:8"  # the line of its score band
-    assert review.verdicts == 0 and review.suggested is None and review.note == "not enough verdicts to suggest (0 < 20)"
+    assert review.verdicts == 0 and review.suggested is None
+    assert review.note == "not enough verdicts to suggest (0 < 20)"
 
 
 def test_calibrate_refuses_with_too_few_verdicts_and_keeps_a_band_that_is_already_precise() -> None:
