@@ -117,3 +117,67 @@ def test_calibrate_unknown_rule_or_bad_plot_exits_2_in_one_line(config_dir: Path
     assert code == 2 and "no rule with id 'nope'" in err and len(err.strip().splitlines()) == 1
     code, _, err = run("--config", str(config_dir), "--db", str(db), "calibrate", "--plot", str(tmp_path / "x.nope"))
     assert code == 2 and "cannot tell the image format" in err
+
+
+def seed_messages(path: Path) -> None:
+    """Judged messages as the live bot stores them: allowed ones too, with their text."""
+    import hashlib
+
+    from bot.records import Decision, MessageEvent, Scores
+
+    fallback = ModelInfo("profanity-check", "1", fallback=True)
+
+    async def write() -> None:
+        async with Storage.open(path) as storage:
+            for number, (text, profanity, model, age) in enumerate([
+                ("what a lovely article", 0.05, fallback, timedelta(hours=2)),
+                ("this is crap", 0.70, fallback, timedelta(hours=3)),  # review band -> removed by the new rules
+                ("total crap again", 0.75, fallback, timedelta(hours=4)),
+                ("fine comment", 0.10, ModelInfo("detoxify/original", "0.5.4"), timedelta(hours=5)),  # rescored
+                ("an old one", 0.95, fallback, timedelta(days=20)),  # outside --since 7d
+                ("purged crap", 0.80, fallback, timedelta(days=3)),
+            ], start=1):
+                at = NOW - age
+                event = MessageEvent(1, 10, number, 200 + number, text, at)
+                scores = Scores({"profanity": profanity}, model)
+                digest = hashlib.sha256(text.encode()).hexdigest()
+                await storage.cases.record_decision(event, digest, scores, Decision((Action(ActionKind.ALLOW),)),
+                                                    None, at)
+            await storage.purge(NOW - timedelta(days=1))
+
+    asyncio.run(write())
+
+
+def test_rules_preview_reports_what_a_lower_threshold_would_change(config_dir: Path, tmp_path: Path) -> None:
+    db = tmp_path / "m.db"
+    seed_messages(db)
+    new = tmp_path / "new-rules.yaml"
+    new.write_text(GOOD_RULES.replace("when: {score: {label: profanity, min: 0.90}}",
+                                      "when: {score: {label: profanity, min: 0.65}}")
+                   .replace("label: profanity, min: 0.60, max: 0.90", "label: profanity, min: 0.50, max: 0.65"),
+                   encoding="utf-8")
+    plot = tmp_path / "tiers.png"
+    code, out, err = run("--config", str(config_dir), "--db", str(db), "rules", "preview", str(new), "--json",
+                         "--examples", "1", "--plot", str(plot))
+    assert code == 0, err
+    report = json.loads(out)
+    assert (report["judged"], report["replayed"], report["skipped_purged"], report["rescored"]) == (5, 4, 1, 1)
+    assert report["changed"] == 2 and len(report["examples"]) == 1
+    assert report["examples"][0]["before"] == {"rule": "profanity-review", "actions": ["flag"]}
+    assert report["examples"][0]["after"]["rule"] == "profanity"
+    assert report["tiers"]["flag"] == {"before": 2, "after": 0}
+    assert report["rules"]["profanity"] == {"before": 0, "after": 2}
+    assert plot.read_bytes().startswith(b"\x89PNG")
+    code, out, _ = run("--config", str(config_dir), "--db", str(db), "rules", "preview", str(new), "--since", "30d")
+    assert code == 0 and out.startswith("6 messages judged in the last 30d: 4 replayed") and "Nothing was enforced" in out
+    assert "  profanity-review" in out and " -> profanity [" in out
+
+
+def test_rules_preview_of_a_broken_file_or_bad_period_exits_2(config_dir: Path, tmp_path: Path) -> None:
+    db = tmp_path / "m.db"
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(GOOD_RULES.replace("label: threat, min: 0.80", "label: threats, min: 0.80"), encoding="utf-8")
+    code, _, err = run("--config", str(config_dir), "--db", str(db), "rules", "preview", str(broken))
+    assert code == 2 and f"{broken}:" in err and "rules[1].when.score.label: unknown label 'threats'" in err
+    code, _, err = run("--config", str(config_dir), "--db", str(db), "rules", "preview", str(broken), "--since", "soon")
+    assert code == 2 and err.startswith("--since: ")
