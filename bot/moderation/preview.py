@@ -100,11 +100,12 @@ class PreviewReport:
         }
 
 
-def replay_one(rules: RuleSet, message: JudgedMessage, text: NormalizedText, scores: Mapping[str, float]) -> Decision:
-    return decide(rules, RuleInput(
+def evidence(message: JudgedMessage, text: NormalizedText, scores: Mapping[str, float]) -> RuleInput:
+    """What the rules see of a stored message (one input for both rule sets: its tokens are computed once)."""
+    return RuleInput(
         text=text, scores=scores, author_id=message.user_id, channel_ids=(message.channel_id,),
         now=message.scored_at, user_label=str(message.user_id), channel_label=f"<#{message.channel_id}>",
-    ))
+    )
 
 
 async def preview(
@@ -128,8 +129,8 @@ async def preview(
                 continue
             text = normalize(message.text)
             if message.model_name == live and message.scores:
-                report.add(message, text, replay_one(before, message, text, message.scores),
-                           replay_one(after, message, text, message.scores))
+                given = evidence(message, text, message.scores)
+                report.add(message, text, decide(before, given), decide(after, given))
             else:
                 pending.append((message, text))
         for start in range(0, len(pending), batch):
@@ -137,8 +138,8 @@ async def preview(
             results = await scorer.score([text.clean for _, text in chunk])
             report.rescored += len(chunk)
             for (message, text), result in zip(chunk, results, strict=True):
-                report.add(message, text, replay_one(before, message, text, result.values),
-                           replay_one(after, message, text, result.values))
+                given = evidence(message, text, result.values)
+                report.add(message, text, decide(before, given), decide(after, given))
     return report
 
 
