@@ -49,6 +49,7 @@ from bot.storage.runtime_feeds import RuntimeFeedStore
 from bot.storage.stats import StatsStore
 from bot.storage.strikes import StrikeLedger
 from bot.storage.suggestions import SuggestionRepository
+from bot.storage.verdicts import VerdictLog
 
 if TYPE_CHECKING:
     from bot.discord_adapter.client import ModBot
@@ -101,6 +102,7 @@ class Storage:
     stats: StatsStore
     articles: ArticleStore
     runtime_feeds: RuntimeFeedStore
+    verdicts: VerdictLog
 
     @classmethod
     @contextlib.asynccontextmanager
@@ -117,6 +119,7 @@ class Storage:
                 stats=StatsStore(db),
                 articles=ArticleStore(db),
                 runtime_feeds=RuntimeFeedStore(db),
+                verdicts=VerdictLog(db),
             )
 
     async def purge(self, older_than: datetime) -> Erased:

@@ -497,3 +497,39 @@ class ChainHead:
         if not number.strip().isdigit() or len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
             raise ValueError(f"{text!r} is not a chain head like 1234:<64 hex digits>")
         return cls(int(number), digest)
+
+
+# -- Policy evidence: moderators' verdicts and judged messages (calibrate, rules preview) --------------------------
+
+
+class VerdictSource(enum.StrEnum):
+    REVIEW = "review"  # a review item's verdict: approved = the flag was wrong; removed/timed out = right
+    REVERSAL = "reversal"  # the case was reversed: wrong
+    APPEAL = "appeal"  # an upheld appeal: wrong
+
+
+@dataclass(frozen=True, slots=True)
+class CaseVerdict:
+    """One moderator's judgement on an automatic case: was the rule right to fire?"""
+
+    case_id: int
+    rule_id: str
+    scores: Mapping[str, float]
+    correct: bool
+    source: VerdictSource
+    at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class JudgedMessage:
+    """A stored judged message (scored_messages): its text is None once purged."""
+
+    message_id: int
+    guild_id: int
+    channel_id: int
+    user_id: int
+    scored_at: datetime
+    model_name: str | None
+    scores: Mapping[str, float]
+    decision: str  # the actions taken, as "delete,warn"
+    text: str | None

@@ -67,9 +67,9 @@ def cli(ctx: click.Context, config_dir: Path, db_path: Path | None, verbose: boo
 
 
 def _register() -> None:
-    from bot.cli import backtest, cases, digest, init, model, privacy, rules, run, score, serve
+    from bot.cli import backtest, calibrate, cases, digest, init, model, privacy, rules, run, score, serve
 
-    for module in (init, run, score, rules, cases, backtest, model, digest, privacy, serve):
+    for module in (init, run, score, rules, cases, backtest, calibrate, model, digest, privacy, serve):
         module.register(cli)
 
 

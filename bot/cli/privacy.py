@@ -21,7 +21,7 @@ def _storage(cli: CliContext) -> AbstractAsyncContextManager[Storage]:
 
 def _report(erased: Erased) -> str:
     return (f"erased text of {erased.cases} cases and {erased.review_items} review items; "
-            f"removed {erased.scored_messages} scored-message records")
+            f"erased {erased.scored_messages} judged messages' text")
 
 
 @click.command("purge")
@@ -51,7 +51,7 @@ def purge_command(cli: CliContext, older_than: str | None, dry_run: bool, yes: b
         click.echo(f"older than {text}: nothing to erase")
         return
     click.echo(f"older than {text}: would erase text of {due.cases} cases and {due.review_items} review items, "
-               f"and remove {due.scored_messages} scored-message records")
+               f"and the text of {due.scored_messages} judged messages")
     if dry_run:
         click.echo("dry run: nothing was erased")
         return

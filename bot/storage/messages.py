@@ -22,8 +22,8 @@ async def claim(
     """Inside a transaction: note this message as judged at this content. False if it already was."""
     cursor = await conn.execute(
         """INSERT OR IGNORE INTO scored_messages
-           (message_id, content_hash, guild_id, channel_id, user_id, scored_at, model_name, scores, decision)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+           (message_id, content_hash, guild_id, channel_id, user_id, scored_at, model_name, scores, decision, text)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         (
             event.message_id,
             content_hash,
@@ -34,6 +34,7 @@ async def claim(
             scores.model.name,
             json.dumps(dict(scores.values), sort_keys=True),
             ",".join(str(action) for action in decision.actions),
+            event.content,  # kept for `modbot rules preview` until purge/forget erases it
         ),
     )
     await conn.execute(

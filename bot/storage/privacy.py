@@ -58,7 +58,9 @@ async def count_purgeable(db: Database, older_than: datetime) -> Erased:
     reviews = await db.fetch_one(
         "SELECT COUNT(*) FROM review_items WHERE created_at < ? AND text IS NOT NULL", (cutoff,)
     )
-    scored = await db.fetch_one("SELECT COUNT(*) FROM scored_messages WHERE scored_at < ?", (cutoff,))
+    scored = await db.fetch_one(
+        "SELECT COUNT(*) FROM scored_messages WHERE scored_at < ? AND text IS NOT NULL", (cutoff,)
+    )
     return Erased(*(int(row[0]) if row else 0 for row in (cases, reviews, scored)))
 
 
@@ -77,7 +79,9 @@ async def purge(db: Database, older_than: datetime) -> Erased:
         reviews = await conn.execute(
             "UPDATE review_items SET text = NULL WHERE created_at < ? AND text IS NOT NULL", (cutoff,)
         )
-        scored = await conn.execute("DELETE FROM scored_messages WHERE scored_at < ?", (cutoff,))
+        scored = await conn.execute(  # the text goes; scores and decisions stay (preview counts purged ones)
+            "UPDATE scored_messages SET text = NULL WHERE scored_at < ? AND text IS NOT NULL", (cutoff,)
+        )
     return Erased(cases, reviews.rowcount, scored.rowcount)
 
 

@@ -1,0 +1,170 @@
+"""Previewing a rules change on stored history: replay judged messages through the rules in force and through
+a new rule set, and count what would change. Pure apart from the scorer, which is asked only for messages whose
+recorded scores came from another model than the live one. Nothing is enforced or written.
+
+The replay sees what was stored: the text, the scores, the channel and the author. Roles, a thread's parent
+channel (profiles keyed on it) and the author's strikes at the time are not stored, so exemptions by role,
+those profiles and escalation are not replayed; both sides are judged on the same evidence.
+"""
+
+from __future__ import annotations
+
+import io
+import textwrap
+from collections import Counter
+from collections.abc import AsyncIterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.moderation.normalize import normalize
+from bot.moderation.rules import RuleInput, RuleSet, decide
+from bot.protocols import Scorer
+from bot.records import ActionKind, Decision, JudgedMessage, NormalizedText
+
+# Tiers by severity (not by ACTION_ORDER, the order of execution): a warning alone is milder than a removal.
+TIER_ORDER: tuple[str, ...] = ("allow", "flag", "warn", "delete", "timeout", "kick", "ban")
+BATCH = 64
+
+
+def tier(decision: Decision) -> str:
+    """A decision's tier: its strongest action ("allow" when it takes none)."""
+    kinds = [action.kind for action in decision.actions if action.kind is not ActionKind.ALLOW]
+    return max((kind.value for kind in kinds), key=TIER_ORDER.index) if kinds else "allow"
+
+
+@dataclass(frozen=True, slots=True)
+class ChangedMessage:
+    message_id: int
+    channel_id: int
+    text: str
+    before_rule: str | None
+    before: tuple[str, ...]
+    after_rule: str | None
+    after: tuple[str, ...]
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "message_id": self.message_id, "channel_id": self.channel_id, "text": self.text,
+            "before": {"rule": self.before_rule, "actions": list(self.before)},
+            "after": {"rule": self.after_rule, "actions": list(self.after)},
+        }
+
+
+@dataclass
+class PreviewReport:
+    examples_wanted: int = 10
+    judged: int = 0  # stored messages in the period
+    replayed: int = 0
+    purged: int = 0  # skipped: their text was erased
+    rescored: int = 0  # scored again: recorded by another model than the live one
+    changed: int = 0
+    tiers_before: Counter[str] = field(default_factory=Counter)
+    tiers_after: Counter[str] = field(default_factory=Counter)
+    rules_before: Counter[str] = field(default_factory=Counter)
+    rules_after: Counter[str] = field(default_factory=Counter)
+    examples: list[ChangedMessage] = field(default_factory=list)
+
+    def add(self, message: JudgedMessage, text: NormalizedText, before: Decision, after: Decision) -> None:
+        self.replayed += 1
+        self.tiers_before[tier(before)] += 1
+        self.tiers_after[tier(after)] += 1
+        if before.rule_id:
+            self.rules_before[before.rule_id] += 1
+        if after.rule_id:
+            self.rules_after[after.rule_id] += 1
+        old, new = tuple(map(str, before.actions)), tuple(map(str, after.actions))
+        if old == new and before.rule_id == after.rule_id:
+            return
+        self.changed += 1
+        if len(self.examples) < self.examples_wanted:
+            self.examples.append(ChangedMessage(
+                message.message_id, message.channel_id, text.raw, before.rule_id, old, after.rule_id, new
+            ))
+
+    def tiers(self) -> list[tuple[str, int, int]]:
+        """(tier, before, after) for every tier either side uses, weakest first."""
+        used = set(self.tiers_before) | set(self.tiers_after)
+        return [(name, self.tiers_before[name], self.tiers_after[name]) for name in TIER_ORDER if name in used]
+
+    def rules(self) -> list[tuple[str, int, int]]:
+        names = sorted(set(self.rules_before) | set(self.rules_after))
+        return [(name, self.rules_before[name], self.rules_after[name]) for name in names]
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "judged": self.judged, "replayed": self.replayed, "skipped_purged": self.purged,
+            "rescored": self.rescored, "changed": self.changed,
+            "tiers": {name: {"before": b, "after": a} for name, b, a in self.tiers()},
+            "rules": {name: {"before": b, "after": a} for name, b, a in self.rules()},
+            "examples": [example.as_json() for example in self.examples],
+        }
+
+
+def evidence(message: JudgedMessage, text: NormalizedText, scores: Mapping[str, float]) -> RuleInput:
+    """What the rules see of a stored message (one input for both rule sets: its tokens are computed once)."""
+    return RuleInput(
+        text=text, scores=scores, author_id=message.user_id, channel_ids=(message.channel_id,),
+        now=message.scored_at, user_label=str(message.user_id), channel_label=f"<#{message.channel_id}>",
+    )
+
+
+async def preview(
+    pages: AsyncIterable[Sequence[JudgedMessage]],
+    before: RuleSet,
+    after: RuleSet,
+    scorer: Scorer,
+    *,
+    examples: int = 10,
+    batch: int = BATCH,
+) -> PreviewReport:
+    """Replay every stored message of `pages` through `before` and `after` (see the module docstring)."""
+    report = PreviewReport(examples_wanted=examples)
+    live = scorer.model.name
+    async for page in pages:
+        report.judged += len(page)
+        pending: list[tuple[JudgedMessage, NormalizedText]] = []
+        for message in page:
+            if message.text is None:
+                report.purged += 1
+                continue
+            text = normalize(message.text)
+            if message.model_name == live and message.scores:
+                given = evidence(message, text, message.scores)
+                report.add(message, text, decide(before, given), decide(after, given))
+            else:
+                pending.append((message, text))
+        for start in range(0, len(pending), batch):
+            chunk = pending[start : start + batch]
+            results = await scorer.score([text.clean for _, text in chunk])
+            report.rescored += len(chunk)
+            for (message, text), result in zip(chunk, results, strict=True):
+                given = evidence(message, text, result.values)
+                report.add(message, text, decide(before, given), decide(after, given))
+    return report
+
+
+def plot_tiers(report: PreviewReport, path: Path, title: str = "") -> None:
+    """Before/after bars per action tier, to an image in the format its suffix names (Agg)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = report.tiers() or [("allow", 0, 0)]
+    names = [name for name, _, _ in rows]
+    positions = range(len(rows))
+    figure, axis = plt.subplots(figsize=(8, 4.5))
+    axis.bar([p - 0.2 for p in positions], [b for _, b, _ in rows], width=0.4, label="rules in force")
+    axis.bar([p + 0.2 for p in positions], [a for _, _, a in rows], width=0.4, label="new rules")
+    axis.set_xticks(list(positions), names)
+    axis.set_yscale("symlog")
+    axis.set(ylabel="messages", title="\n".join(textwrap.wrap(
+        title or f"modbot rules preview: {report.replayed} messages replayed, {report.changed} would change", 100
+    )))
+    axis.grid(axis="y", alpha=0.3)
+    axis.legend()
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format=path.suffix.lower().lstrip(".") or "png", dpi=110)
+    plt.close(figure)
+    path.write_bytes(buffer.getvalue())
