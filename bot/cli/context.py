@@ -52,11 +52,14 @@ class CliContext:
                 raise UsageProblem(
                     f"config folder {self.config_dir} not found: run 'modbot init' or pass --config"
                 )
-            settings = load_settings(self.config_dir, self.environ)
-            if self.db_override is not None:
-                settings = settings.model_copy(update={"database": self.db_override})
-            self._settings = settings
+            self._settings = self._with_db(load_settings(self.config_dir, self.environ))
         return self._settings
+
+    def _with_db(self, settings: Settings) -> Settings:
+        """--db, when given, wins over the settings' database."""
+        if self.db_override is None:
+            return settings
+        return settings.model_copy(update={"database": self.db_override})
 
 
     @property
@@ -70,10 +73,7 @@ class CliContext:
         if self.config_given or self.config_dir.is_dir():
             return self.settings
         starter = Path(str(resources.files("bot.starter")))
-        settings = load_settings(starter, self.environ)
-        if self.db_override is not None:
-            settings = settings.model_copy(update={"database": self.db_override})
-        return settings
+        return self._with_db(load_settings(starter, self.environ))
 
 
 def build_environ(env_file: Path = Path(".env")) -> dict[str, str]:

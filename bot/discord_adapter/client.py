@@ -39,13 +39,14 @@ class SyncReport:
     """Which guilds got the slash commands; a guild that refused is named with why and how to fix it."""
 
     synced: tuple[int, ...] = ()
-    refused: tuple[tuple[int, str], ...] = ()
-    global_sync: bool = False
+    refused: tuple[tuple[int | None, str], ...] = ()  # (guild id, why); None: the global sync
 
     def notice(self) -> str | None:
         if not self.refused:
             return None
-        parts = [f"server {guild_id} ({why})" for guild_id, why in self.refused]
+        parts = [
+            f"{'every server' if guild_id is None else f'server {guild_id}'} ({why})" for guild_id, why in self.refused
+        ]
         return (
             "Slash commands could not be registered in " + "; ".join(parts) + ". Moderation runs there all the "
             "same. To fix it, re-invite the bot with the `applications.commands` scope (OAuth2 URL generator: "
@@ -121,11 +122,11 @@ class ModBot(commands.Bot):
                 await self.tree.sync()
             except DISCORD_FAILURES as exc:
                 log.error("slash command sync failed globally: %s", exc)
-                return SyncReport(refused=((0, _why(exc)),), global_sync=True)
+                return SyncReport(refused=((None, _why(exc)),))
             log.info("slash commands synced globally")
-            return SyncReport(global_sync=True)
+            return SyncReport()
         synced: list[int] = []
-        refused: list[tuple[int, str]] = []
+        refused: list[tuple[int | None, str]] = []
         for guild_id in guild_ids:
             guild = discord.Object(guild_id)
             self.tree.copy_global_to(guild=guild)
