@@ -260,6 +260,7 @@ class App:
                 executor=executor,
                 clock=self.clock,
                 on_timeout=settings.scoring.on_timeout,
+                explanations=storage.cases,
             ),
             reverser=reverser,
             manual=ManualActions(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from bot.records import Case, CaseDraft, Decision, Enforcement, MessageEvent, ModelInfo, Scores
 
@@ -23,6 +23,14 @@ class Scorer(Protocol):
     async def score(self, texts: Sequence[str]) -> list[Scores]: ...
 
     async def close(self) -> None: ...
+
+
+@runtime_checkable
+class WordWeights(Protocol):
+    """An optional capability of a `Scorer`: per-word weights read off a linear model (the fallback), so an
+    explanation needs no occlusion. `None` when the live model is not linear (then occlusion explains)."""
+
+    async def word_weights(self, text: str, label: str) -> list[tuple[str, float]] | None: ...
 
 
 class Enforcer(Protocol):

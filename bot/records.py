@@ -10,7 +10,7 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from bot.durations import format_duration, parse_duration
 
@@ -139,6 +139,103 @@ class RuleHit:
     variant: Variant
     detail: str  # human readable: "toxicity 0.93 >= 0.90", "word 'idiot'"
     term: str | None = None  # the listed word or pattern that matched (none for score rules)
+    condition: Literal["score", "word", "pattern"] | None = None  # what kind of `when:` fired (None: a note)
+    label: str | None = None  # score rules: the label and the score that reached the bound
+    score: float | None = None
+    reading: int | None = None  # the reading (of `[clean, *alternatives]`) it fired on; None: the raw text
+
+
+class ExplanationKind(enum.StrEnum):
+    SCORE = "score"  # a score rule: the words that raised the score most
+    WORD = "word"  # a word list: the span that matched and the reading it matched in
+    PATTERN = "pattern"  # a regex: likewise
+
+
+class ExplanationMethod(enum.StrEnum):
+    OCCLUSION = "occlusion"  # each word removed in turn, the variants scored in one batch: delta in score
+    WORD_WEIGHTS = "word-weights"  # a linear model's own per-word weights (tf-idf x coefficient, margin units)
+    MATCH = "match"  # a word or pattern rule: nothing was scored
+
+
+EXPLANATION_SHOWN = 3  # contributions a one-line explanation shows
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    """Why a case's rule fired. Stored beside the case (not part of its hash chain; see bot/storage/explanations.py).
+
+    `model` names the model whose scores (or weights) the contributions come from: a fallback says so, and its
+    weights are never shown as detoxify's."""
+
+    kind: ExplanationKind
+    rule_id: str
+    method: ExplanationMethod
+    label: str | None = None  # score rules
+    score: float | None = None
+    contributions: tuple[tuple[str, float], ...] = ()  # (word, delta), largest first
+    model: ModelInfo | None = None
+    span: str | None = None  # word/pattern rules: the text as written that matched
+    term: str | None = None  # ... and what it read as (the listed word, the pattern's match)
+    reading: str | None = None  # "raw", "primary", "leet-numbers", ...
+
+    def model_text(self) -> str:
+        if self.model is None:
+            return ""
+        text = f"{self.model.name} {self.model.version}".strip()
+        return f"FALLBACK {text}" if self.model.fallback else text
+
+    def describe(self, shown: int = EXPLANATION_SHOWN) -> str:
+        """`toxicity 0.93: "idiot" +0.61, "worthless" +0.22 [occlusion, detoxify/original ...]`, or
+        `word list slurs: "ѕӏυr" in reading primary (as "slur")`."""
+        if self.kind is ExplanationKind.SCORE:
+            words = ", ".join(f'"{word}" {delta:+.2f}' for word, delta in self.contributions[:shown])
+            head = f"{self.label} {self.score:.2f}" if self.score is not None else f"{self.label}"
+            how = "occlusion" if self.method is ExplanationMethod.OCCLUSION else "linear word weights"
+            return f"{head}: {words or 'no single word stands out'} [{how}, {self.model_text() or 'unknown model'}]"
+        what = "word list" if self.kind is ExplanationKind.WORD else "pattern"
+        where = "in the raw text" if self.reading in (None, "raw") else f"in reading {self.reading}"
+        text = f'{what} {self.rule_id}: "{self.span}" {where}'
+        if self.term and self.span and self.term.casefold() != self.span.casefold():
+            text += f' (as "{self.term}")'
+        return text
+
+
+def explanation_to_json(explanation: Explanation) -> dict[str, Any]:
+    model = explanation.model
+    return {
+        "kind": explanation.kind.value,
+        "rule": explanation.rule_id,
+        "method": explanation.method.value,
+        "label": explanation.label,
+        "score": explanation.score,
+        "contributions": [[word, round(delta, 4)] for word, delta in explanation.contributions],
+        "model": None if model is None else {
+            "name": model.name, "version": model.version, "fallback": model.fallback, "note": model.note,
+        },
+        "span": explanation.span,
+        "term": explanation.term,
+        "reading": explanation.reading,
+        "text": explanation.describe(),
+    }
+
+
+def explanation_from_json(data: Mapping[str, Any]) -> Explanation:
+    """Inverse of `explanation_to_json` (the `text` key is derived, so it is ignored)."""
+    model = data.get("model")
+    return Explanation(
+        kind=ExplanationKind(data["kind"]),
+        rule_id=str(data["rule"]),
+        method=ExplanationMethod(data["method"]),
+        label=data.get("label"),
+        score=data.get("score"),
+        contributions=tuple((str(word), float(delta)) for word, delta in data.get("contributions") or ()),
+        model=None if model is None else ModelInfo(
+            str(model["name"]), str(model["version"]), bool(model["fallback"]), str(model.get("note") or "")
+        ),
+        span=data.get("span"),
+        term=data.get("term"),
+        reading=data.get("reading"),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,6 +330,7 @@ class Case:
     reversed_by: int | None = None
     reversed_at: datetime | None = None
     reverse_reason: str | None = None
+    explanation: Explanation | None = None  # why the rule fired; stored beside the case, outside its hash chain
 
 
 def case_to_json(case: Case) -> dict[str, Any]:
@@ -263,6 +361,7 @@ def case_to_json(case: Case) -> dict[str, Any]:
         "reversed_by": case.reversed_by,
         "reversed_at": case.reversed_at.isoformat() if case.reversed_at else None,
         "reverse_reason": case.reverse_reason,
+        "explanation": explanation_to_json(case.explanation) if case.explanation else None,
     }
 
 

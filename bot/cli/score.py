@@ -22,7 +22,7 @@ import click
 from bot.app import App
 from bot.cli.context import EXIT_CONFIG, CliContext, pass_cli
 from bot.moderation.pipeline import ModerationPipeline
-from bot.records import Decision, NormalizedText, Scores
+from bot.records import Decision, Explanation, NormalizedText, Scores, explanation_to_json
 
 BATCH = 16  # messages judged concurrently (the scorer batches what arrives together); the CLI uses batch_size
 
@@ -31,7 +31,9 @@ class InputProblem(Exception):
     """A message file that cannot be read as asked: the message names the file, the line and the fix."""
 
 
-def result_of(text: str, normalized: NormalizedText, scores: Scores, decision: Decision) -> dict[str, Any]:
+def result_of(
+    text: str, normalized: NormalizedText, scores: Scores, decision: Decision, explanation: Explanation | None = None
+) -> dict[str, Any]:
     return {
         "text": text,
         "normalized": normalized.normalized,
@@ -55,17 +57,21 @@ def result_of(text: str, normalized: NormalizedText, scores: Scores, decision: D
         "shadow": [{"rule": h.rule_id, "detail": h.detail} for h in decision.shadow_hits],
         "exempt": decision.exempt_reason,
         "message": decision.user_message,
+        "explanation": explanation_to_json(explanation) if explanation else None,
     }
 
 
 async def judge_many(
-    pipeline: ModerationPipeline, texts: Sequence[str], channel_id: int, batch: int = BATCH
+    pipeline: ModerationPipeline, texts: Sequence[str], channel_id: int, batch: int = BATCH, explain: bool = True
 ) -> list[dict[str, Any]]:
     """Judge `texts` (nothing is recorded), `batch` at a time: the scorer sees them together, and a slow model
-    is not handed more at once than it can score within `scoring.timeout_s`."""
+    is not handed more at once than it can score within `scoring.timeout_s`. With `explain`, a decision that acts
+    says why (a score rule's occlusion is one more batch per message that acted)."""
 
     async def one(text: str) -> dict[str, Any]:
-        return result_of(text, *await pipeline.trial(text, channel_id=channel_id))
+        normalized, scores, decision = await pipeline.trial(text, channel_id=channel_id)
+        explanation = await pipeline.explain(normalized, scores, decision) if explain else None
+        return result_of(text, normalized, scores, decision, explanation)
 
     results: list[dict[str, Any]] = []
     for start in range(0, len(texts), batch):
@@ -74,12 +80,12 @@ async def judge_many(
     return results
 
 
-async def _judge(cli: CliContext, texts: Sequence[str], channel_id: int) -> list[dict[str, Any]]:
+async def _judge(cli: CliContext, texts: Sequence[str], channel_id: int, explain: bool) -> list[dict[str, Any]]:
     settings = cli.settings.model_copy(update={"database": Path(":memory:")})
     async with App.open(settings) as app:
         for warning in app.rules.warnings:
             click.echo(f"warning: {warning}", err=True)
-        return await judge_many(app.dry_pipeline(), texts, channel_id, settings.scoring.batch_size)
+        return await judge_many(app.dry_pipeline(), texts, channel_id, settings.scoring.batch_size, explain)
 
 
 def _open_text(path: str) -> tuple[str, str]:
@@ -153,6 +159,8 @@ def _print_human(result: dict[str, Any]) -> None:
         click.echo(f"  shadow (no action): {hit['rule']}: {hit['detail']}")
     if result["exempt"]:
         click.echo(f"exempt:   {result['exempt']}")
+    if result["explanation"]:
+        click.echo(f"why:      {result['explanation']['text']}")
 
 
 @click.command("score")
@@ -161,9 +169,12 @@ def _print_human(result: dict[str, Any]) -> None:
 @click.option("--text-column", metavar="C", help="CSV column or JSONL field holding the message (default: text).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (a line per message with --file).")
 @click.option("--channel", "channel_id", type=int, default=0, help="Judge as if posted in this channel (profiles).")
+@click.option("--explain/--no-explain", "explain", default=None,
+              help="Say why a rule acted (default: on for TEXT, off for --file: occlusion costs a batch each).")
 @pass_cli
 def score(
-    cli: CliContext, text: str | None, file: str | None, text_column: str | None, as_json: bool, channel_id: int
+    cli: CliContext, text: str | None, file: str | None, text_column: str | None, as_json: bool, channel_id: int,
+    explain: bool | None,
 ) -> None:
     """Score TEXT (or every message of --file) and show the decision the rules would make (nothing is recorded)."""
     if (text is None) == (file is None):
@@ -178,7 +189,7 @@ def score(
             raise SystemExit(EXIT_CONFIG) from None
     else:
         texts = [text or ""]
-    results = asyncio.run(_judge(cli, texts, channel_id))
+    results = asyncio.run(_judge(cli, texts, channel_id, file is None if explain is None else explain))
     for result in results:
         if as_json:
             click.echo(json.dumps(result, ensure_ascii=False))

@@ -7,7 +7,7 @@ import logging
 import discord
 
 from bot.discord_adapter.failures import DISCORD_FAILURES
-from bot.records import Case, CaseStatus, Enforcement
+from bot.records import Case, CaseStatus, Enforcement, Explanation
 from bot.settings import SettingsHolder
 
 log = logging.getLogger(__name__)
@@ -47,6 +47,11 @@ def model_line(case: Case) -> str:
     return f"FALLBACK: {text}" if case.model_fallback else text
 
 
+def explanation_line(explanation: Explanation) -> str:
+    """One line, inert: the words are the user's and are shown without markdown or mentions."""
+    return discord.utils.escape_mentions(discord.utils.escape_markdown(explanation.describe()))
+
+
 def jump_url(guild_id: int, channel_id: int, message_id: int) -> str:
     return f"https://discord.com/channels/{guild_id}/{channel_id}/{message_id}"
 
@@ -84,6 +89,8 @@ def case_embed(case: Case, enforcement: Enforcement | None = None) -> discord.Em
     if errors:
         embed.add_field(name="Errors", value=_clip("\n".join(errors)), inline=False)
     embed.add_field(name="Reason", value=_clip(case.reason or "-"), inline=False)
+    if case.explanation is not None:
+        embed.add_field(name="Why", value=_clip(explanation_line(case.explanation)), inline=False)
     removed = gone or "delete" in {kind.value for kind in enforcement.applied}
     if case.message_id is not None and not removed:
         embed.add_field(name="Message", value=jump_url(case.guild_id, case.channel_id, case.message_id), inline=False)

@@ -14,9 +14,10 @@ from datetime import datetime
 from typing import Literal
 
 from bot.moderation.carry_out import CaseExecutor
+from bot.moderation.explain import explain
 from bot.moderation.mention import review_mentions
 from bot.moderation.normalize import highest_reading, normalize
-from bot.moderation.ports import RulesForGuild
+from bot.moderation.ports import ExplanationLog, RulesForGuild
 from bot.moderation.rules import RuleInput, decide
 from bot.protocols import CaseStore, Clock, Scorer
 from bot.records import (
@@ -27,6 +28,7 @@ from bot.records import (
     CaseDraft,
     Decision,
     Enforcement,
+    Explanation,
     MessageEvent,
     ModelInfo,
     ModerationOutcome,
@@ -103,6 +105,7 @@ class ModerationPipeline:
         executor: CaseExecutor,
         clock: Clock,
         on_timeout: Literal["flag", "allow"] = "flag",
+        explanations: ExplanationLog | None = None,
     ) -> None:
         self._scorer = scorer
         self._rules = rules
@@ -110,6 +113,7 @@ class ModerationPipeline:
         self._executor = executor
         self._clock = clock
         self._on_timeout = on_timeout
+        self._explanations = explanations
         self._in_flight: set[tuple[int, str]] = set()
 
     async def judge(self, event: MessageEvent) -> tuple[NormalizedText, Scores, Decision]:
@@ -146,6 +150,11 @@ class ModerationPipeline:
         )
         return await self.judge(event)
 
+    async def explain(self, text: NormalizedText, scores: Scores, decision: Decision) -> Explanation | None:
+        """Why `decision` was made (bot/moderation/explain.py); a score rule's occlusion is one batch through the
+        scorer, so it is asked for only when the rule acted."""
+        return await explain(self._scorer, text, scores, decision)
+
     async def handle(self, event: MessageEvent) -> ModerationOutcome:
         digest = content_hash(event.content)
         key = (event.message_id, digest)
@@ -170,6 +179,8 @@ class ModerationPipeline:
         if case is not None and not decision.is_allow:
             done = await self._executor.carry_out(case, decision.user_message)
             case, enforcement = done.case, done.enforcement
+        if case is not None and self._explanations is not None:  # after the action: it never waits on this
+            case = await self._explained(case, text, scores, decision)
         log.info(
             "decision guild=%s channel=%s message=%s user=%s edited=%s rule=%s actions=%s variant=%s "
             "model=%s fallback=%s case=%s applied=%s errors=%d scores=%s",
@@ -180,6 +191,21 @@ class ModerationPipeline:
             len(enforcement.errors), ",".join(f"{k}={v:.2f}" for k, v in sorted(scores.values.items())),
         )
         return ModerationOutcome(event, text, scores, decision, case, enforcement)
+
+    async def _explained(self, case: Case, text: NormalizedText, scores: Scores, decision: Decision) -> Case:
+        assert self._explanations is not None
+        try:
+            explanation = await self.explain(text, scores, decision)
+        except Exception:  # the case is recorded and carried out; a failed explanation must not undo that
+            log.exception("explanation failed case=%s rule=%s", case.number, decision.rule_id)
+            return case
+        if explanation is None:
+            return case
+        await self._explanations.save_explanation(case.id, explanation)
+        log.info("explanation case=%s kind=%s method=%s model=%s words=%d", case.number, explanation.kind.value,
+                 explanation.method.value, explanation.model.name if explanation.model else None,
+                 len(explanation.contributions))  # the words themselves stay out of the log
+        return replace(case, explanation=explanation)
 
     async def resume_unenforced(self) -> list[Case]:
         """Carry out the cases recorded before a crash stopped their actions; returns them as now stored.

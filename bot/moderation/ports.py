@@ -7,13 +7,29 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.moderation.rules import RuleSet
-from bot.records import Case, CaseDraft, CaseNote, CaseQuery, Enforcement, ReviewDraft, ReviewItem, ReviewStatus
+from bot.records import (
+    Case,
+    CaseDraft,
+    CaseNote,
+    CaseQuery,
+    Enforcement,
+    Explanation,
+    ReviewDraft,
+    ReviewItem,
+    ReviewStatus,
+)
 
 
 class RulesForGuild(Protocol):
     """The rules in force in one server: the rules file, plus that server's runtime exemptions."""
 
     def for_guild(self, guild_id: int) -> RuleSet: ...
+
+
+class ExplanationLog(Protocol):
+    """Where a case's explanation is kept (beside the case, outside its hash chain)."""
+
+    async def save_explanation(self, case_id: int, explanation: Explanation) -> None: ...
 
 
 class EnforcementLog(Protocol):

@@ -12,7 +12,7 @@ import asyncio
 from collections.abc import Sequence
 
 from bot.records import ModelInfo, Scores
-from bot.scoring.engine import InferenceEngine
+from bot.scoring.engine import InferenceEngine, LinearEngine
 from bot.settings import ScoringSettings
 
 
@@ -41,6 +41,14 @@ class DirectScorer:
         loop = asyncio.get_running_loop()
         predictions = await loop.run_in_executor(None, self._engine.predict, list(texts))
         return [Scores(values=dict(values), model=self._engine.info) for values in predictions]
+
+    async def word_weights(self, text: str, label: str) -> list[tuple[str, float]] | None:
+        """The fallback's per-word weights (on an executor thread); None for a model that is not linear."""
+        engine = self._engine
+        if not isinstance(engine, LinearEngine):
+            return None
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(None, engine.word_weights, text, label)
 
     async def close(self) -> None:
         await asyncio.to_thread(self._engine.close)

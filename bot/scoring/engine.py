@@ -6,7 +6,7 @@ Engines are called from the scorer's single inference thread only, never from th
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from bot.records import ModelInfo
 
@@ -25,3 +25,12 @@ class InferenceEngine(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class LinearEngine(Protocol):
+    """An engine whose model is linear in words (the profanity fallback): it can say what each word weighs."""
+
+    def word_weights(self, text: str, label: str) -> list[tuple[str, float]]:
+        """(word, contribution) for the words that raise `label` for `text`, largest first. Blocking."""
+        ...

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from bot.records import ModelInfo, Scores
 from bot.scoring.cache import LruCache
-from bot.scoring.engine import InferenceEngine, Prediction
+from bot.scoring.engine import InferenceEngine, LinearEngine, Prediction
 from bot.settings import ScoringSettings
 
 log = logging.getLogger(__name__)
@@ -135,6 +135,15 @@ class BatchingScorer:
             raise ScorerClosed("the scorer is closed")
         self._ensure_dispatcher()
         return list(await asyncio.gather(*(self._score_one(text) for text in texts)))
+
+    async def word_weights(self, text: str, label: str) -> list[tuple[str, float]] | None:
+        """The fallback's per-word weights, read on the inference thread; None for a model that is not linear."""
+        engine = self._engine
+        if not isinstance(engine, LinearEngine):
+            return None
+        if self._closed:
+            raise ScorerClosed("the scorer is closed")
+        return await asyncio.get_running_loop().run_in_executor(self._executor, engine.word_weights, text, label)
 
     async def close(self) -> None:
         if self._closed:

@@ -24,13 +24,26 @@ from bot.records import (
     ChainHead,
     Decision,
     Enforcement,
+    Explanation,
     MessageEvent,
     Scores,
     Variant,
+    explanation_from_json,
+    explanation_to_json,
 )
 from bot.storage import audit, case_events
 from bot.storage.database import Database, from_db_time, to_db_time, utcnow
 from bot.storage.messages import MessageLog, claim
+
+# Every case read comes with its explanation (bot/storage/migrations/0011), outside the hash chain.
+_CASES = (
+    "SELECT cases.*, case_explanations.explanation AS explanation FROM cases"
+    " LEFT JOIN case_explanations ON case_explanations.case_id = cases.id"
+)
+
+
+def _explanation(text: str | None) -> Explanation | None:
+    return explanation_from_json(json.loads(text)) if text else None
 
 
 def _row_to_case(row: aiosqlite.Row) -> Case:
@@ -60,6 +73,7 @@ def _row_to_case(row: aiosqlite.Row) -> Case:
         reversed_by=row["reversed_by"],
         reversed_at=from_db_time(row["reversed_at"]) if row["reversed_at"] else None,
         reverse_reason=row["reverse_reason"],
+        explanation=_explanation(row["explanation"]),
     )
 
 
@@ -199,11 +213,21 @@ class CaseRepository:
     async def unenforced(self, guild_id: int | None = None) -> list[Case]:
         """Active cases recorded but never carried out (the process died in between)."""
         rows = await self._db.fetch_all(
-            """SELECT * FROM cases WHERE enforced = 0 AND status = 'active' AND actor = 'auto'
-               AND (? IS NULL OR guild_id = ?) ORDER BY id""",
+            _CASES + """ WHERE enforced = 0 AND status = 'active' AND actor = 'auto'
+               AND (? IS NULL OR guild_id = ?) ORDER BY cases.id""",  # sql-audited: constant _CASES
             (guild_id, guild_id),
         )
         return [_row_to_case(row) for row in rows]
+
+    async def save_explanation(self, case_id: int, explanation: Explanation) -> None:
+        """Store (or replace) why the case's rule fired; not sealed in the hash chain (see 0011's comment)."""
+        text = json.dumps(explanation_to_json(explanation), ensure_ascii=False, sort_keys=True)
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                """INSERT INTO case_explanations (case_id, explanation) VALUES (?, ?)
+                   ON CONFLICT (case_id) DO UPDATE SET explanation = excluded.explanation""",
+                (case_id, text),
+            )
 
     async def strike_times(self, guild_id: int, user_id: int, since: datetime) -> list[datetime]:
         rows = await self._db.fetch_all(
@@ -215,14 +239,14 @@ class CaseRepository:
         return [from_db_time(row["created_at"]) for row in rows]
 
     async def get_by_id(self, case_id: int) -> Case:
-        row = await self._db.fetch_one("SELECT * FROM cases WHERE id = ?", (case_id,))
+        row = await self._db.fetch_one(_CASES + " WHERE cases.id = ?", (case_id,))  # sql-audited: constant
         if row is None:
             raise CaseNotFound(f"no case with id {case_id}")
         return _row_to_case(row)
 
     async def get(self, guild_id: int, number: int) -> Case:
         row = await self._db.fetch_one(
-            "SELECT * FROM cases WHERE guild_id = ? AND number = ?", (guild_id, number)
+            _CASES + " WHERE guild_id = ? AND number = ?", (guild_id, number)  # sql-audited: constant _CASES
         )
         if row is None:
             raise CaseNotFound(f"no case #{number} in this server")
@@ -242,7 +266,7 @@ class CaseRepository:
             params.append(to_db_time(query.since))
         where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
         rows = await self._db.fetch_all(
-            f"SELECT * FROM cases {where} ORDER BY created_at, id LIMIT ? OFFSET ?",  # noqa: S608
+            f"{_CASES} {where} ORDER BY created_at, cases.id LIMIT ? OFFSET ?",  # sql-audited: constant pieces
             (*params, query.limit, query.offset),
         )
         return [_row_to_case(row) for row in rows]
@@ -256,8 +280,8 @@ class CaseRepository:
     async def page_for_user(self, guild_id: int, user_id: int, limit: int, offset: int = 0) -> list[Case]:
         """One page of a user's cases, newest first (what /history shows); index cases_by_user, no sort."""
         rows = await self._db.fetch_all(
-            """SELECT * FROM cases WHERE guild_id = ? AND user_id = ?
-               ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?""",
+            _CASES + """ WHERE guild_id = ? AND user_id = ?
+               ORDER BY created_at DESC, cases.id DESC LIMIT ? OFFSET ?""",  # sql-audited: constant _CASES
             (guild_id, user_id, limit, offset),
         )
         return [_row_to_case(row) for row in rows]

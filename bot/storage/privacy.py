@@ -45,6 +45,9 @@ async def _erase_cases(conn: aiosqlite.Connection, rows: Sequence[Sequence[Any]]
         await conn.executemany(
             "UPDATE cases SET text = NULL, salt = ?, user_id = ?, erased_at = ? WHERE id = ?", updates
         )
+        await conn.executemany(  # an explanation quotes the message's words: it goes with the text
+            "DELETE FROM case_explanations WHERE case_id = ?", [(update[-1],) for update in updates]
+        )
         await case_events.write_head(conn, head)
     return len(events)
 

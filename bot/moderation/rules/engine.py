@@ -103,23 +103,27 @@ def _evaluate(rule: Rule, rules: RuleSet, given: RuleInput) -> RuleHit | None:
             return None
         variant = Variant.NORMALIZED if given.text.changed else Variant.RAW
         bound = f">= {condition.min:.2f}" + (f", < {condition.max:.2f}" if condition.max < 1.0 else "")
-        note = given.reading_note(given.score_readings.get(condition.label, 0))
-        return RuleHit(rule.id, variant, f"{condition.label} {score:.2f} {bound}{note}")
+        reading = given.score_readings.get(condition.label, 0)
+        note = given.reading_note(reading)
+        return RuleHit(rule.id, variant, f"{condition.label} {score:.2f} {bound}{note}", condition="score",
+                       label=condition.label, score=score, reading=reading)
     if isinstance(condition, WordCondition):
         word = condition.matcher.first_match(given.raw_tokens, rules.allow)
         if word is not None:
-            return RuleHit(rule.id, Variant.RAW, f"listed word {word!r}", term=word)
+            return RuleHit(rule.id, Variant.RAW, f"listed word {word!r}", term=word, condition="word")
         for index, words in enumerate(given.reading_tokens):
             word = condition.matcher.first_match(words, rules.allow)
             if word is not None:
                 detail = f"listed word {word!r}{given.reading_note(index)}"
-                return RuleHit(rule.id, Variant.NORMALIZED, detail, term=word)
+                return RuleHit(rule.id, Variant.NORMALIZED, detail, term=word, condition="word", reading=index)
         return None
     for variant, text in ((Variant.RAW, given.text.raw), (Variant.NORMALIZED, given.text.normalized)):
         for pattern, compiled in zip(condition.patterns, condition.compiled, strict=True):
             found = compiled.search(text)
             if found:
-                return RuleHit(rule.id, variant, f"pattern {pattern!r}", term=found.group(0))
+                line = text.count("\n", 0, found.start()) if variant is Variant.NORMALIZED else None
+                return RuleHit(rule.id, variant, f"pattern {pattern!r}", term=found.group(0), condition="pattern",
+                               reading=line)
     return None
 
 
