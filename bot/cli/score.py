@@ -169,12 +169,12 @@ def _print_human(result: dict[str, Any]) -> None:
 @click.option("--text-column", metavar="C", help="CSV column or JSONL field holding the message (default: text).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (a line per message with --file).")
 @click.option("--channel", "channel_id", type=int, default=0, help="Judge as if posted in this channel (profiles).")
-@click.option("--explain/--no-explain", "explain", default=None,
-              help="Say why a rule acted (default: on for TEXT, off for --file: occlusion costs a batch each).")
+@click.option("--explain/--no-explain", "explain", default=True, show_default=True,
+              help="Say why a rule acted; a score rule on detoxify costs one more batch (occlusion) per message.")
 @pass_cli
 def score(
     cli: CliContext, text: str | None, file: str | None, text_column: str | None, as_json: bool, channel_id: int,
-    explain: bool | None,
+    explain: bool,
 ) -> None:
     """Score TEXT (or every message of --file) and show the decision the rules would make (nothing is recorded)."""
     if (text is None) == (file is None):
@@ -189,7 +189,7 @@ def score(
             raise SystemExit(EXIT_CONFIG) from None
     else:
         texts = [text or ""]
-    results = asyncio.run(_judge(cli, texts, channel_id, file is None if explain is None else explain))
+    results = asyncio.run(_judge(cli, texts, channel_id, explain))
     for result in results:
         if as_json:
             click.echo(json.dumps(result, ensure_ascii=False))
