@@ -53,15 +53,15 @@ def without(text: str, word: str) -> str:
     return re.sub(r"[ \t]{2,}", " ", pattern.sub("", text)).strip()
 
 
-async def occlusion(
+async def occlusion_deltas(
     scorer: Scorer, text: str, label: str, base: float, limit: int = MAX_WORDS
-) -> tuple[tuple[str, float], ...]:
-    """(word, base - score without the word) for the words whose removal lowers `label` most, largest first.
+) -> list[tuple[str, float]]:
+    """(word, base - score of `label` without the word) for each candidate word, in text order.
 
     All variants go to the scorer in one call; a variant the scorer timed out on is left out."""
     words = candidate_words(text, limit)
     if not words:
-        return ()
+        return []
     scored = await scorer.score([without(text, word) for word in words])
     deltas: list[tuple[str, float]] = []
     for word, scores in zip(words, scored, strict=True):
@@ -69,7 +69,14 @@ async def occlusion(
         if scores.timed_out or value is None:
             continue
         deltas.append((word, base - value))
-    return _top(deltas)
+    return deltas
+
+
+async def occlusion(
+    scorer: Scorer, text: str, label: str, base: float, limit: int = MAX_WORDS
+) -> tuple[tuple[str, float], ...]:
+    """The words whose removal lowers `label` most (at least `MIN_DELTA`), largest drop first, `KEPT` at most."""
+    return _top(await occlusion_deltas(scorer, text, label, base, limit))
 
 
 def _top(deltas: Sequence[tuple[str, float]]) -> tuple[tuple[str, float], ...]:
