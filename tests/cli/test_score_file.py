@@ -93,3 +93,28 @@ def test_unreadable_input_is_one_line_and_exit_2(
 def test_text_and_file_together_is_a_usage_error(config_dir: Path, tmp_path: Path) -> None:
     code, _, err = run(config_dir, "hello", "--file", str(tmp_path / "x.txt"))
     assert code == 2 and "either TEXT or --file" in err
+
+
+def test_score_json_explains_a_word_rule_and_the_fallbacks_score_rule(config_dir: Path) -> None:
+    code, out, _ = run(config_dir, "--json", "you are a complete 1d10t")
+    why = lines(out)[0]["explanation"]
+    assert code == 0 and isinstance(why, dict)
+    assert (why["kind"], why["span"], why["term"], why["reading"]) == ("word", "1d10t", "idiot", "primary")
+    assert why["text"] == 'word list insults: "1d10t" in reading primary (as "idiot")'
+
+    code, out, _ = run(config_dir, "--json", "fuck this shit, you worthless people")
+    result = lines(out)[0]
+    why = result["explanation"]
+    assert code == 0 and result["rule"] == "profanity" and isinstance(why, dict)
+    assert why["method"] == "word-weights" and why["model"]["fallback"] is True  # never shown as detoxify's
+    assert [word for word, _ in why["contributions"][:2]] == ["fuck", "shit"]
+    assert why["text"].startswith("profanity 1.00: \"fuck\" +") and "FALLBACK profanity-check" in why["text"]
+
+
+def test_score_text_prints_why_and_no_explain_leaves_it_out(config_dir: Path) -> None:
+    code, out, _ = run(config_dir, "what a m o r o n")
+    assert code == 0 and 'why:      word list insults: "m o r o n" in reading primary (as "moron")' in out
+    code, out, _ = run(config_dir, "--json", "--no-explain", "what a m o r o n")
+    assert code == 0 and lines(out)[0]["explanation"] is None
+    code, out, _ = run(config_dir, "--json", "have a nice day")
+    assert code == 0 and lines(out)[0]["explanation"] is None  # allowed: nothing to explain

@@ -70,3 +70,20 @@ async def test_commands_sync_to_the_configured_guilds(world: World) -> None:
     command = world.env.backend.find_command("case", world.guild.id)
     assert command is not None and int(command["guild_id"]) == world.guild.id
     assert "case show" in world.mod.available_commands(world.thread)
+
+
+async def test_the_mod_log_and_case_show_say_why_the_rule_fired(world: World) -> None:
+    await world.alice.send(world.thread, "Only an idiot would vote for this")
+
+    log = world.mod_log.last_message
+    assert log is not None and log.embeds
+    logged = {field.name: field.value for field in log.embeds[0].fields}
+    shown = await world.mod.slash(world.thread, "case show", number=1)
+    assert shown.response is not None
+    fields = {field.name: field.value for field in shown.response.embeds[0].fields}
+
+    # occlusion on the keyword scorer: without "idiot" toxicity falls from 0.97 to its floor, 0.02
+    why = 'toxicity 0.97: "idiot" +0.95 [occlusion, test/keywords 1]'
+    assert logged["Why"] == why and fields["Why"] == why
+    (case,) = await all_cases(world.app.cases)
+    assert case.explanation is not None and case.explanation.describe() == why
