@@ -60,6 +60,7 @@ async def test_rules_test_and_score_show_the_decision_and_do_nothing(world: Worl
     scored = said(await world.mod.slash(world.thread, "score", text="a fine article"))
 
     assert "toxicity 0.97" in tested and "rule `toxic`" in tested and "Model: test/keywords 1" in tested
+    assert 'Why: toxicity 0.97: "idiot" +0.95 [occlusion, test/keywords 1]' in tested
     assert "Decision: allow" in scored and "Nothing was done" in scored
     assert await all_cases(world.app.cases) == []
     assert await world.app.storage.messages.count() == 0

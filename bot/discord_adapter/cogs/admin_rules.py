@@ -9,8 +9,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord_adapter.cogs.admin_common import reply, require
+from bot.discord_adapter.modlog import explanation_line
 from bot.moderation.rules.model import RegexCondition, Rule, ScoreCondition, WordCondition
-from bot.records import Decision, NormalizedText, Scores
+from bot.records import Decision, Explanation, NormalizedText, Scores
 
 if TYPE_CHECKING:
     from bot.discord_adapter.client import ModBot
@@ -34,7 +35,9 @@ def describe_rule(rule: Rule) -> str:
     return f"`{rule.id}`{mode} p{rule.priority}: {when} → {actions}"
 
 
-def judgement(text: NormalizedText, scores: Scores, decision: Decision) -> str:
+def judgement(
+    text: NormalizedText, scores: Scores, decision: Decision, explanation: Explanation | None = None
+) -> str:
     ranked = sorted(scores.values.items(), key=lambda pair: pair[1], reverse=True)
     lines = [
         "Scores: " + (", ".join(f"{label} {value:.2f}" for label, value in ranked) or "none"),
@@ -50,6 +53,8 @@ def judgement(text: NormalizedText, scores: Scores, decision: Decision) -> str:
         lines.append(f"- {hit.rule_id}: {hit.detail}")
     for hit in decision.shadow_hits:
         lines.append(f"- shadow {hit.rule_id}: {hit.detail}")
+    if explanation is not None:
+        lines.append(f"Why: {explanation_line(explanation)}")
     if text.changed:
         lines.append(f"Normalized: `{text.normalized[:300]}`")
     lines.append("Nothing was done: this is a test.")
@@ -111,7 +116,8 @@ async def judge_and_reply(services: BotServices, interaction: discord.Interactio
     normalized, scores, decision = await services.pipeline.trial(
         text, guild_id=interaction.guild_id, channel_id=interaction.channel_id, parent_channel_id=parent
     )
-    await reply(interaction, judgement(normalized, scores, decision))
+    explanation = await services.pipeline.explain(normalized, scores, decision)
+    await reply(interaction, judgement(normalized, scores, decision, explanation))
 
 
 class ScoreCog(commands.Cog):
