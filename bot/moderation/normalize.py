@@ -24,12 +24,12 @@ worst decides. The cost is bounded: at most MAX_READINGS passes over at most MAX
 from __future__ import annotations
 
 import functools
-import itertools
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.moderation.repair import LEXICON, repaired
 from bot.records import NormalizedText, Scores
 
 MAX_CHARS = 20_000  # beyond this nobody is writing a comment; the rest is not worth the CPU
@@ -317,82 +317,20 @@ def clean(text: str, *, displayed: bool = True) -> str:
     return _Reader(text).read(_Choice(displayed=displayed))
 
 
-# Abusive words a reader recognises through a typo, a space too many or too few. Only for the "repaired" reading;
-# word lists in the rules file match near misses of their own words (bot/moderation/rules/words.py).
-LEXICON = frozenset((
-    "idiot", "idiots", "moron", "morons", "imbecile", "imbeciles", "stupid", "dumbass", "asshole", "assholes",
-    "bastard", "bastards", "bitch", "bitches", "whore", "whores", "loser", "losers", "fucking", "fucker",
-    "bullshit", "motherfucker", "fuck", "cunt", "cunts", "shit", "twat", "kill", "yourself",
-))
-_SHORT = frozenset(("fuck", "cunt", "shit", "twat", "kill"))  # glued to a word only as in "gofuck", "fuckoff"
-_GLUE = frozenset(("you", "off", "u", "go", "the", "a", "this", "that", "it", "all", "up", "face", "head", "wit"))
-_SUFFIXES = frozenset(("ic", "ity", "ish", "ness", "ly", "ed", "er", "es", "ing", "ies", "ery", "ry", "ic", "ism"))
-_NO_SPLIT = frozenset(("yourself",))  # a listed word for joins and typos, never split out of a longer word
+# Words with a leet character whose every character, folded, gives a listed abusive word ("cun7"): read so in the
+# repaired reading, though alone such a word would pass for a code ("mp3", "ps5").
+_LEET_WORD = re.compile(r"(?<![\w@$!|+€£])[\w@$!|+€£]*[0-9@$!|+€£][\w@$!|+€£]*")
 
 
-def _typos() -> dict[str, str]:
-    """Every swap of two neighbouring letters (after the first) and, from six letters, every dropped letter."""
-    found: dict[str, str] = {}
-    for word in sorted(LEXICON):
-        if len(word) < 5 and word not in _SHORT:
-            continue
-        variants = {word[:i] + word[i + 1] + word[i] + word[i + 2:] for i in range(1, len(word) - 1)}
-        if len(word) >= 6:
-            variants |= {word[:i] + word[i + 1:] for i in range(1, len(word))}
-        for variant in variants - LEXICON - {word}:
-            found.setdefault(variant, word)
-    return found
-
-
-def _alternation(words: Iterable[str]) -> str:
-    return "|".join(sorted((re.escape(word) for word in words), key=len, reverse=True))
-
-
-_TYPO_OF = _typos()
-_LETTERS = re.compile(r"[A-Za-z]+")
-_SPLIT_OF = {
-    f"{word[:i]} {word[i:]}": word for word in LEXICON for i in range(2, len(word) - 1)
-    if len(word) >= 5 or word in _SHORT
-}
-@functools.lru_cache(maxsize=16384)
-def _unglued(word: str) -> str | None:
-    """ "completeidiot" -> "complete idiot", "gofuck" -> "go fuck"; None when `word` is not two words glued."""
-    lower = word.lower()
-    if lower in LEXICON:
-        return None
-    for known in LEXICON:
-        if known in _NO_SPLIT or len(lower) <= len(known):
-            continue
-        short = known in _SHORT
-        if lower.startswith(known):
-            rest = lower[len(known):]
-            if rest in _GLUE if short else len(rest) >= 2 and rest not in _SUFFIXES:
-                return f"{word[:len(known)]} {word[len(known):]}"
-        if lower.endswith(known):
-            rest = lower[:-len(known)]
-            if rest in _GLUE if short else len(rest) >= 2:
-                return f"{word[:-len(known)]} {word[-len(known):]}"
-    return None
-
-
-def _unglue(text: str, words: Iterable[str]) -> str:
-    glued = {word: split for word in set(words) if len(word) >= 5 and (split := _unglued(word)) is not None}
-    if not glued:
+def _deleet_listed(text: str) -> str:
+    if not any(char in text for char in _LEET_CHARS):
         return text
-    return _LETTERS.sub(lambda match: glued.get(match.group(0), match.group(0)), text)
 
+    def fold(match: re.Match[str]) -> str:
+        folded = match.group(0).translate(_LEET)
+        return folded if folded.lower() in LEXICON else match.group(0)
 
-def repaired(text: str) -> str:
-    """Abusive words mended: a swapped or dropped letter ("fukc", "imbecle"), a space added ("id iot") or
-    deleted ("completeidiot", "gofuck"). Everything else is left as it is."""
-    found = _LETTERS.findall(text)
-    words = [word.lower() for word in found]
-    if not _TYPO_OF.keys().isdisjoint(words):
-        text = _LETTERS.sub(lambda match: _TYPO_OF.get(match.group(0).lower(), match.group(0)), text)
-    pairs = {f"{first} {second}" for first, second in itertools.pairwise(words)} & _SPLIT_OF.keys()
-    for pair in pairs:
-        text = re.sub(rf"\b{re.escape(pair)}\b", _SPLIT_OF[pair], text, flags=re.IGNORECASE)
-    return _unglue(text, found)
+    return _LEET_WORD.sub(fold, text)
 
 
 def readings(text: str) -> list[tuple[str, str]]:
@@ -413,7 +351,7 @@ def readings(text: str) -> list[tuple[str, str]]:
         flips.append(("spaced-split", _Choice(split_first=True)) if glued
                      else ("spaced-glued", _Choice(split_first=False)))
     candidates = [(name, reader.read(choice)) for name, choice in flips]
-    candidates.append(("repaired", repaired(primary)))
+    candidates.append(("repaired", repaired(_deleet_listed(primary))))
     if len(flips) > 1:
         combined = _Choice(
             displayed=all(choice.displayed for _, choice in flips),
