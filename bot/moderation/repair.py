@@ -37,9 +37,11 @@ ORDINARY = frozenset((
 _VERBS = frozenset(("cut", "cuts", "lose", "loses", "sit", "wore"))  # never mended right after "you"
 # Small words people glue to an insult ("youidiot", "afucking", "killyourself").
 PREFIX_GLUE = frozenset((
-    "you", "u", "ya", "ur", "your", "youre", "a", "an", "the", "this", "that", "such", "what", "to", "go", "eat",
+    "you", "u", "ya", "ur", "your", "youre", "a", "an", "the", "this", "that", "such", "what", "another", "all",
+    "some", "every", "of", "by", "for", "with", "like", "to", "go", "eat",
     "will", "are", "is", "ill", "gonna", "little", "complete", "total", "absolute", "utter", "stupid", "dumb",
     "fat", "ugly", "worthless", "pathetic", "useless", "fucking", "bloody", "lying", "filthy", "big", "silly",
+    "typical", "sad",
 ))
 SUFFIX_GLUE = frozenset((
     "you", "off", "up", "yourself", "urself", "face", "head", "hole", "bag", "wit", "all", "it", "this", "that",

@@ -143,9 +143,13 @@ class WordMatcher:
                         found.append((start, start + 2, phrase.text))
             if len(words[start]) >= 4 and self._whole:
                 # a space deleted: "youslurword", "completeidiot"
-                split = split_glued(words[start], self._whole)
+                split, token = None, words[start]
+                for token in (words[start], words[start][:-1], words[start][:-2]):  # "youslurwords", "abitches"
+                    split = split_glued(token, self._whole)
+                    if split is not None or not words[start].endswith("s"):
+                        break
                 if split is not None:
-                    head, tail = words[start][:split], words[start][split:]
+                    head, tail = token[:split], token[split:]
                     phrase = self._whole.get(tail) or self._whole[head]
                     found.append((start, start + 1, phrase.text))
             if len(first) >= FUZZY_MIN - 1 and first[0][0] in self._fuzzy:
