@@ -18,6 +18,7 @@ abusive words (LEXICON) are ever changed, and the near misses that are themselve
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections.abc import Container, Iterable
 
@@ -180,17 +181,18 @@ def _join_fragments(text: str) -> str:
 def repaired(text: str) -> str:
     """Abusive words mended: a swapped or dropped letter ("fukc", "imbecle", "idot"), a space added ("id iot",
     "d ie") or deleted ("completeidiot", "youdie"). Everything else is left as it is."""
-    words = list(_LETTERS.finditer(text))
+    words = _LETTERS.findall(text.lower())
     if not words:
         return text
     typos = _typos()
-    if any(match.group(0).lower() in typos for match in words):
-        text = _mend_typos(text, words)
-    if len(words) > 1:
-        text = _join_fragments(text)
+    if not typos.keys().isdisjoint(words):
+        text = _mend_typos(text, _LETTERS.finditer(text))
+        words = _LETTERS.findall(text.lower())
+    if len(words) > 1 and not _joins().keys().isdisjoint(f"{a} {b}" for a, b in itertools.pairwise(words)):
+        text = _join_fragments(text)  # some neighbours join into a listed word: now see which are really apart
     glued = {
-        word: split for word in {match.group(0) for match in _LETTERS.finditer(text)}
-        if len(word) >= 4 and (split := _unglued(word)) is not None
+        word: split for word in {match for match in _LETTERS.findall(text) if len(match) >= 4}
+        if (split := _unglued(word)) is not None
     }
     if glued:
         text = _LETTERS.sub(lambda match: glued.get(match.group(0), match.group(0)), text)
