@@ -48,7 +48,7 @@ _TRAILING_PUNCT = "\"'.,;:?!)]}>»”’…-_*~`"
 _SPACED_RUN = re.compile(r"(?<![^\W_])(?:[^\W_][\s.\-_*·,]+){2,}[^\W_](?![^\W_])")
 _SEPARATORS = re.compile(r"[\s.\-_*·,]+")
 _DROP_SEPARATORS = str.maketrans(dict.fromkeys(" \t\n\r\f\v.-_*,"))
-_STRETCHED = re.compile(r"([^\W\d_])\1{2,}", re.IGNORECASE)
+_TRIPLED = re.compile(r"(.)\1\1+", re.IGNORECASE)  # the same runs, but scanned far faster; letters are checked after
 # Filler punctuation between two letters: "id.iot", "f*ck", "cu_nt". A dot before a capital is a missing space.
 # (The letter before is checked in _drop_between_letters: a pattern that starts with a lookbehind is scanned at every
 # position, one that starts with a character set is not.)
@@ -235,12 +235,8 @@ def _join_spaced(text: str, split_first: bool | None) -> tuple[str, bool, bool]:
     return _SPACED_RUN.sub(join, text), glued, split
 
 
-def _collapse(text: str, keep: int) -> str:
-    return _collapse_runs(text, _stretched_runs(text), keep)
-
-
 def _stretched_runs(text: str) -> list[tuple[int, int]]:
-    return [match.span() for match in _STRETCHED.finditer(text)] if text else []
+    return [match.span() for match in _TRIPLED.finditer(text) if _LETTER_CHAR.match(match.group(1))]
 
 
 def _collapse_runs(text: str, spans: Sequence[tuple[int, int]], keep: int) -> str:
