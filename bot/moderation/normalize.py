@@ -16,7 +16,9 @@ Steps, in order (one pass per reading):
    ("I h a t e" -> "I hate", "a m o r o n" -> "a moron"); where that is ambiguous both readings are kept.
 7. Stretched letters are collapsed ("fuuuuck" -> "fuck"; also read with doubles, "kiiiill" -> "kiill").
 
-`normalize` returns the primary reading (`clean`) and at most MAX_READINGS - 1 alternatives, each named.
+`normalize` returns the primary reading (`clean`) and at most MAX_READINGS - 1 alternatives, each named: first the
+"repaired" reading (bot/moderation/repair.py: typos and added or deleted spaces around abusive words), then the
+readings of each ambiguous choice above, computed only until MAX_READINGS are found.
 Word lists and regexes see every reading (one per line of `normalized`); the model scores every reading and the
 worst decides. The cost is bounded: at most MAX_READINGS passes over at most MAX_CHARS characters.
 """
