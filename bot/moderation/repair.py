@@ -33,7 +33,7 @@ GLUED_LONG = 7
 # Near misses of listed words that are ordinary English words: mended only in the slot of an insult.
 ORDINARY = frozenset((
     "cut", "cuts", "lose", "loses", "moon", "moons", "morn", "morns", "sit", "sum", "tat", "tats", "twa", "twas",
-    "wore", "shi",
+    "wore", "shi", "whoe", "whoes",  # the last two: typos of "whose", seen in real comments
 ))
 _VERBS = frozenset(("cut", "cuts", "lose", "loses", "sit", "wore"))  # never mended right after "you"
 # Small words people glue to an insult ("youidiot", "afucking", "killyourself").
@@ -143,6 +143,7 @@ def _joins() -> dict[str, str]:
 
 
 _LETTERS = re.compile(r"[A-Za-z]+")
+_CODE_MARKS = frozenset(":/#@_=")
 # Two fragments with only spaces between them, neither part of a longer word ("it's hit", "who re-elected").
 _PAIR = re.compile(r"(?<![\w'’\-])([A-Za-z]+) +(?=([A-Za-z]+)(?![\w'’\-]))")
 
@@ -156,6 +157,8 @@ def _mend_typos(text: str, words: Iterable[re.Match[str]]) -> str:
         target = typos.get(lower)
         if target is None or (lower in ORDINARY and not in_insult_slot(text, match.start(), match.end(), lower)):
             continue
+        if match.start() and text[match.start() - 1] in _CODE_MARKS:
+            continue  # part of a code or a link: "WP:FUC", "r/fuk"
         out.append(text[last:match.start()])
         out.append(target)
         last = match.end()

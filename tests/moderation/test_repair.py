@@ -37,7 +37,8 @@ def test_a_typo_that_is_an_ordinary_word_is_mended_where_an_insult_stands(text: 
 
 @pytest.mark.parametrize(
     "text",
-    ["the moon is full tonight", "you lose if you wait", "a cut above the rest", "I wore it twice",
+    ["the moon is full tonight", "you lose if you wait", "a cut above the rest", "I wore it twice", "see WP:FUC",
+     "whoes turn is it",
      "what a moon tonight", "you cut the cake", "the sum of its parts", "we sit here"],
 )
 def test_ordinary_words_elsewhere_are_left_alone(text: str) -> None:
