@@ -53,7 +53,9 @@ _REPORTING = frozenset((
 ))
 _METALINGUISTIC = re.compile(
     r"\b(?:the|that|this) (?:word|term|slur|insult|phrase|expression)\b|\betymology\b|\bcomes from\b|"
-    r"\bderived from\b|\bis a slur\b|\bmeans\b|\bmeaning of\b",
+    r"\bderived from\b|\bis a slur\b|\bmeans\b|\bmeaning of\b|"
+    # a word spoken of as a word ("considered a medical term", "an old word"), or the title of a work
+    r"\b(?:an?|the) (?:\w+ ){0,2}(?:word|term|slur|expression)\b|\btitled?\b|\btitle of\b|\bnamed\b",
     re.IGNORECASE,
 )
 _MODERATORS = re.compile(r"(?:^|[\s@,.!?(])(?:mods?|moderators?|admins?|staff)\b", re.IGNORECASE)

@@ -16,7 +16,9 @@ Steps, in order (one pass per reading):
    ("I h a t e" -> "I hate", "a m o r o n" -> "a moron"); where that is ambiguous both readings are kept.
 7. Stretched letters are collapsed ("fuuuuck" -> "fuck"; also read with doubles, "kiiiill" -> "kiill").
 
-`normalize` returns the primary reading (`clean`) and at most MAX_READINGS - 1 alternatives, each named.
+`normalize` returns the primary reading (`clean`) and at most MAX_READINGS - 1 alternatives, each named: first the
+"repaired" reading (bot/moderation/repair.py: typos and added or deleted spaces around abusive words), then the
+readings of each ambiguous choice above, computed only until MAX_READINGS are found.
 Word lists and regexes see every reading (one per line of `normalized`); the model scores every reading and the
 worst decides. The cost is bounded: at most MAX_READINGS passes over at most MAX_CHARS characters.
 """
@@ -24,12 +26,12 @@ worst decides. The cost is bounded: at most MAX_READINGS passes over at most MAX
 from __future__ import annotations
 
 import functools
-import itertools
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from bot.moderation.repair import LEXICON, repaired
 from bot.records import NormalizedText, Scores
 
 MAX_CHARS = 20_000  # beyond this nobody is writing a comment; the rest is not worth the CPU
@@ -48,9 +50,12 @@ _TRAILING_PUNCT = "\"'.,;:?!)]}>»”’…-_*~`"
 _SPACED_RUN = re.compile(r"(?<![^\W_])(?:[^\W_][\s.\-_*·,]+){2,}[^\W_](?![^\W_])")
 _SEPARATORS = re.compile(r"[\s.\-_*·,]+")
 _DROP_SEPARATORS = str.maketrans(dict.fromkeys(" \t\n\r\f\v.-_*,"))
-_STRETCHED = re.compile(r"([^\W\d_])\1{2,}", re.IGNORECASE)
+_TRIPLED = re.compile(r"(.)\1\1+", re.IGNORECASE)  # the same runs, but scanned far faster; letters are checked after
 # Filler punctuation between two letters: "id.iot", "f*ck", "cu_nt". A dot before a capital is a missing space.
-_INNER_PUNCT = re.compile(r"(?<=[^\W\d_])(?:[*_~^]+|\.(?![A-Z]))(?=[^\W\d_])")
+# (The letter before is checked in _drop_between_letters: a pattern that starts with a lookbehind is scanned at every
+# position, one that starts with a character set is not.)
+_INNER_PUNCT = re.compile(r"(?:[*_~^]+|\.(?![A-Z]))(?=[^\W\d_])")
+_LETTER_CHAR = re.compile(r"[^\W\d_]")
 _NUMERIC = re.compile(r"\d[.:,/]\d|^[$€£¥#]\d|\d%")
 _DIMENSIONS = re.compile(r"\d+[xX]\d+")
 _DIGITS_THEN_LETTERS = re.compile(r"(\d+)([^\W\d_]+)")
@@ -133,22 +138,26 @@ def _fold_word(word: str, latin_context: bool) -> str:
     return "".join(table.get(ch, ch) for ch in word)
 
 
-_NON_ASCII_WORD = re.compile(r"(?<!\S)\S*[^\x00-\x7f]\S*")
-_LETTER = re.compile(r"[^\W\d_]")
-_ASCII_LETTER = re.compile(r"[A-Za-z]")
+_SPACES = re.compile(r"(\s+)")
+_NON_ASCII_LETTERS = re.compile(r"[^\W\d_\x00-\x7f]+")
+_ASCII_NON_LETTERS = bytes(code for code in range(128) if not chr(code).isalpha())
 
 
 def _fold_homoglyphs(text: str) -> str:
     if text.isascii():
         return text
-    latin = len(_ASCII_LETTER.findall(text))
-    latin_context = latin >= len(_LETTER.findall(text)) - latin
-    return _NON_ASCII_WORD.sub(lambda match: _fold_word(match.group(0), latin_context), text)
+    latin = len(text.encode("ascii", "ignore").translate(None, _ASCII_NON_LETTERS))  # no Python loop per letter
+    latin_context = latin >= sum(map(len, _NON_ASCII_LETTERS.findall(text)))
+    parts = _SPACES.split(text)  # words at even indexes, the spaces between them at odd ones
+    for index in range(0, len(parts), 2):
+        if not parts[index].isascii():
+            parts[index] = _fold_word(parts[index], latin_context)
+    return "".join(parts)
 
 
 # Symbols and emoji (Unicode So/Sm/Sk and private use, by block), removed when they sit between two letters.
 _INNER_SYMBOLS = re.compile(
-    "(?<=[^\\W\\d_])[\u00a2-\u00a9\u00ac\u00ae-\u00b1\u00b4\u00b6\u00b8\u00d7\u00f7\u2010-\u2027"
+    "[\u00a2-\u00a9\u00ac\u00ae-\u00b1\u00b4\u00b6\u00b8\u00d7\u00f7\u2010-\u2027"
     "\u2030-\u205e\u2070-\u209f\u20a0-\u20cf\u2100-\u214f\u2190-\u2bff\u2e00-\u2e7f\u3200-\u33ff"
     "\ue000-\uf8ff\U0001f000-\U0001faff]+(?=[^\\W\\d_])"
 )
@@ -157,8 +166,17 @@ _INNER_SYMBOLS = re.compile(
 def _drop_inner_symbols(text: str) -> str:
     """Remove symbols and emoji that sit between two letters ("cu🔥nt"), and filler punctuation ("id.iot")."""
     if any(char in text for char in "*_~^."):
-        text = _INNER_PUNCT.sub("", text)
-    return text if text.isascii() else _INNER_SYMBOLS.sub("", text)
+        text = _drop_between_letters(_INNER_PUNCT, text)
+    return text if text.isascii() else _drop_between_letters(_INNER_SYMBOLS, text)
+
+
+def _drop_between_letters(pattern: re.Pattern[str], text: str) -> str:
+    """Remove the matches of `pattern` (which looks ahead for a letter) that come right after a letter."""
+    def drop(match: re.Match[str]) -> str:
+        start = match.start()
+        return "" if start and _LETTER_CHAR.match(text, start - 1) else match.group(0)
+
+    return pattern.sub(drop, text)
 
 
 @functools.lru_cache(maxsize=8192)
@@ -219,8 +237,21 @@ def _join_spaced(text: str, split_first: bool | None) -> tuple[str, bool, bool]:
     return _SPACED_RUN.sub(join, text), glued, split
 
 
-def _collapse(text: str, keep: int) -> str:
-    return _STRETCHED.sub(lambda match: match.group(0)[:keep], text)
+def _stretched_runs(text: str) -> list[tuple[int, int]]:
+    return [match.span() for match in _TRIPLED.finditer(text) if _LETTER_CHAR.match(match.group(1))]
+
+
+def _collapse_runs(text: str, spans: Sequence[tuple[int, int]], keep: int) -> str:
+    """`text` with each stretched run (its spans, found once for every `keep`) cut to `keep` letters."""
+    if not spans:
+        return text
+    out: list[str] = []
+    last = 0
+    for start, end in spans:
+        out.append(text[last:start + keep])
+        last = end
+    out.append(text[last:])
+    return "".join(out)
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,20 +271,26 @@ def _prepared(text: str, displayed: bool) -> str:
 _LEET_CANDIDATE = re.compile(r"(?<!\S)\S*[0-9@$!|+€£]\S*")
 
 
-def _deleet_text(text: str, maybe: bool) -> tuple[str, bool]:
-    """Leet folded in every word; and whether some word could be either leet or a number ("d13")."""
+def _deleet_text(text: str, maybe: bool) -> tuple[str, bool, frozenset[str]]:
+    """Leet folded in every word; whether some word could be either leet or a number ("d13"); and the words left
+    as numbers or codes that, folded, are listed abusive words ("cun7")."""
     if not any(char in text for char in _LEET_CHARS):
-        return text, False
+        return text, False, frozenset()
     ambiguous = False
+    listed: set[str] = set()
 
     def fold(match: re.Match[str]) -> str:
         nonlocal ambiguous
         word = match.group(0)
-        if not ambiguous and leet_kind(word.lstrip(_LEADING_PUNCT).rstrip(_TRAILING_PUNCT)) == "maybe":
+        core = word.lstrip(_LEADING_PUNCT).rstrip(_TRAILING_PUNCT)
+        kind = leet_kind(core)
+        if kind == "maybe":
             ambiguous = True
+        elif kind == "no" and core.translate(_LEET).lower() in LEXICON:
+            listed.add(core)
         return _deleet_word(word, maybe)
 
-    return _LEET_CANDIDATE.sub(fold, text), ambiguous
+    return _LEET_CANDIDATE.sub(fold, text), ambiguous, frozenset(listed)
 
 
 class _Reader:
@@ -262,15 +299,16 @@ class _Reader:
     def __init__(self, text: str) -> None:
         self.base = unicodedata.normalize("NFKC", text[:MAX_CHARS])
         self._prepared: dict[bool, str] = {}
-        self._leet: dict[tuple[bool, bool], tuple[str, bool]] = {}
+        self._leet: dict[tuple[bool, bool], tuple[str, bool, frozenset[str]]] = {}
         self._joined: dict[tuple[bool, bool, bool | None], tuple[str, bool, bool]] = {}
+        self._runs: dict[tuple[bool, bool, bool | None], list[tuple[int, int]]] = {}
 
     def prepared(self, displayed: bool) -> str:
         if displayed not in self._prepared:
             self._prepared[displayed] = _prepared(self.base, displayed)
         return self._prepared[displayed]
 
-    def leet(self, choice: _Choice) -> tuple[str, bool]:
+    def leet(self, choice: _Choice) -> tuple[str, bool, frozenset[str]]:
         key = (choice.displayed, choice.maybe_leet)
         if key not in self._leet:
             self._leet[key] = _deleet_text(self.prepared(choice.displayed), choice.maybe_leet)
@@ -282,8 +320,14 @@ class _Reader:
             self._joined[key] = _join_spaced(self.leet(choice)[0], choice.split_first)
         return self._joined[key]
 
+    def runs(self, choice: _Choice) -> list[tuple[int, int]]:
+        key = (choice.displayed, choice.maybe_leet, choice.split_first)
+        if key not in self._runs:
+            self._runs[key] = _stretched_runs(self.joined(choice)[0])
+        return self._runs[key]
+
     def read(self, choice: _Choice) -> str:
-        return _collapse(self.joined(choice)[0], choice.keep)
+        return _collapse_runs(self.joined(choice)[0], self.runs(choice), choice.keep)
 
 
 _RLO_RUN = re.compile("\u202e([^\u202c\n]*)\u202c?")
@@ -297,15 +341,28 @@ def _unreverse(text: str) -> str:
 _INVISIBLE_CATEGORIES = frozenset({"Cf", "Mn", "Me", "Cc"})
 
 
+@functools.lru_cache(maxsize=8192)
+def _char_kind(char: str) -> int:
+    """0: kept as it is; 1: dropped (format, combining mark, control); 2: decomposes (an accented letter)."""
+    if unicodedata.category(char) in _INVISIBLE_CATEGORIES and char not in "\n\t":
+        return 1
+    return 2 if unicodedata.decomposition(char) else 0
+
+
 def _strip_invisible(text: str) -> str:
     """Drop format characters (zero-width, bidi controls), combining marks (zalgo, accents) and controls."""
     if text.isascii() and text.isprintable():
         return text
+    kinds = {char: _char_kind(char) for char in set(text)}
+    if 2 not in kinds.values():  # nothing to decompose: no need for NFD and back
+        dropped = [char for char, kind in kinds.items() if kind == 1]
+        if not dropped:
+            return text
+        for char in dropped:  # a few str.replace calls are much faster than str.translate with a dict
+            text = text.replace(char, "")
+        return unicodedata.normalize("NFC", text)
     decomposed = unicodedata.normalize("NFD", text)
-    drop = {
-        ord(ch): None for ch in set(decomposed)
-        if unicodedata.category(ch) in _INVISIBLE_CATEGORIES and ch not in "\n\t"
-    }
+    drop = {ord(ch): None for ch in set(decomposed) if _char_kind(ch) == 1}
     return unicodedata.normalize("NFC", decomposed.translate(drop)) if drop else unicodedata.normalize("NFC", text)
 
 
@@ -317,103 +374,37 @@ def clean(text: str, *, displayed: bool = True) -> str:
     return _Reader(text).read(_Choice(displayed=displayed))
 
 
-# Abusive words a reader recognises through a typo, a space too many or too few. Only for the "repaired" reading;
-# word lists in the rules file match near misses of their own words (bot/moderation/rules/words.py).
-LEXICON = frozenset((
-    "idiot", "idiots", "moron", "morons", "imbecile", "imbeciles", "stupid", "dumbass", "asshole", "assholes",
-    "bastard", "bastards", "bitch", "bitches", "whore", "whores", "loser", "losers", "fucking", "fucker",
-    "bullshit", "motherfucker", "fuck", "cunt", "cunts", "shit", "twat", "kill", "yourself",
-))
-_SHORT = frozenset(("fuck", "cunt", "shit", "twat", "kill"))  # glued to a word only as in "gofuck", "fuckoff"
-_GLUE = frozenset(("you", "off", "u", "go", "the", "a", "this", "that", "it", "all", "up", "face", "head", "wit"))
-_SUFFIXES = frozenset(("ic", "ity", "ish", "ness", "ly", "ed", "er", "es", "ing", "ies", "ery", "ry", "ic", "ism"))
-_NO_SPLIT = frozenset(("yourself",))  # a listed word for joins and typos, never split out of a longer word
-
-
-def _typos() -> dict[str, str]:
-    """Every swap of two neighbouring letters (after the first) and, from six letters, every dropped letter."""
-    found: dict[str, str] = {}
-    for word in sorted(LEXICON):
-        if len(word) < 5 and word not in _SHORT:
-            continue
-        variants = {word[:i] + word[i + 1] + word[i] + word[i + 2:] for i in range(1, len(word) - 1)}
-        if len(word) >= 6:
-            variants |= {word[:i] + word[i + 1:] for i in range(1, len(word))}
-        for variant in variants - LEXICON - {word}:
-            found.setdefault(variant, word)
-    return found
-
-
-def _alternation(words: Iterable[str]) -> str:
-    return "|".join(sorted((re.escape(word) for word in words), key=len, reverse=True))
-
-
-_TYPO_OF = _typos()
-_LETTERS = re.compile(r"[A-Za-z]+")
-_SPLIT_OF = {
-    f"{word[:i]} {word[i:]}": word for word in LEXICON for i in range(2, len(word) - 1)
-    if len(word) >= 5 or word in _SHORT
-}
-@functools.lru_cache(maxsize=16384)
-def _unglued(word: str) -> str | None:
-    """ "completeidiot" -> "complete idiot", "gofuck" -> "go fuck"; None when `word` is not two words glued."""
-    lower = word.lower()
-    if lower in LEXICON:
-        return None
-    for known in LEXICON:
-        if known in _NO_SPLIT or len(lower) <= len(known):
-            continue
-        short = known in _SHORT
-        if lower.startswith(known):
-            rest = lower[len(known):]
-            if rest in _GLUE if short else len(rest) >= 2 and rest not in _SUFFIXES:
-                return f"{word[:len(known)]} {word[len(known):]}"
-        if lower.endswith(known):
-            rest = lower[:-len(known)]
-            if rest in _GLUE if short else len(rest) >= 2:
-                return f"{word[:-len(known)]} {word[-len(known):]}"
-    return None
-
-
-def _unglue(text: str, words: Iterable[str]) -> str:
-    glued = {word: split for word in set(words) if len(word) >= 5 and (split := _unglued(word)) is not None}
-    if not glued:
-        return text
-    return _LETTERS.sub(lambda match: glued.get(match.group(0), match.group(0)), text)
-
-
-def repaired(text: str) -> str:
-    """Abusive words mended: a swapped or dropped letter ("fukc", "imbecle"), a space added ("id iot") or
-    deleted ("completeidiot", "gofuck"). Everything else is left as it is."""
-    found = _LETTERS.findall(text)
-    words = [word.lower() for word in found]
-    if not _TYPO_OF.keys().isdisjoint(words):
-        text = _LETTERS.sub(lambda match: _TYPO_OF.get(match.group(0).lower(), match.group(0)), text)
-    pairs = {f"{first} {second}" for first, second in itertools.pairwise(words)} & _SPLIT_OF.keys()
-    for pair in pairs:
-        text = re.sub(rf"\b{re.escape(pair)}\b", _SPLIT_OF[pair], text, flags=re.IGNORECASE)
-    return _unglue(text, found)
+def _deleet_listed(text: str, listed: frozenset[str]) -> str:
+    """Words that pass for numbers or codes but, folded, are listed abusive words ("cun7"), read as those words:
+    only in the repaired reading ("mp3", "ps5" are never listed words)."""
+    for word in listed:
+        text = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", word.translate(_LEET), text)
+    return text
 
 
 def readings(text: str) -> list[tuple[str, str]]:
     """(name, text) for the primary reading and the alternatives that differ from it, at most MAX_READINGS."""
     reader = _Reader(text)
     first = _Choice()
-    joined, glued, split = reader.joined(first)
-    primary, stretches = _STRETCHED.subn(lambda match: match.group(0)[:1], joined)
-    stretched = stretches > 0
+    _, glued, split = reader.joined(first)
+    primary = reader.read(first)
+    stretched = bool(reader.runs(first))
     flips: list[tuple[str, _Choice]] = []
     if "\u202e" in reader.base:
         flips.append(("rtl-dropped", _Choice(displayed=False)))
     if stretched:
         flips.append(("stretched-doubles", _Choice(keep=2)))
-    if reader.leet(first)[1]:
+    _, ambiguous_leet, listed = reader.leet(first)
+    if ambiguous_leet:
         flips.append(("leet-numbers", _Choice(maybe_leet=True)))
     if glued or split:
         flips.append(("spaced-split", _Choice(split_first=True)) if glued
                      else ("spaced-glued", _Choice(split_first=False)))
-    candidates = [(name, reader.read(choice)) for name, choice in flips]
-    candidates.append(("repaired", repaired(primary)))
+    # Computed lazily, in order of importance, until MAX_READINGS are found: the repaired reading first (it differs
+    # only where an abusive word is disguised, and cannot be crowded out by adding other tricks), then each flip,
+    # then all flips together.
+    candidates: list[tuple[str, Callable[[], str]]] = [("repaired", lambda: repaired(_deleet_listed(primary, listed)))]
+    candidates.extend((name, functools.partial(reader.read, choice)) for name, choice in flips)
     if len(flips) > 1:
         combined = _Choice(
             displayed=all(choice.displayed for _, choice in flips),
@@ -421,11 +412,14 @@ def readings(text: str) -> list[tuple[str, str]]:
             keep=max(choice.keep for _, choice in flips),
             maybe_leet=any(choice.maybe_leet for _, choice in flips),
         )
-        candidates.append(("+".join(name for name, _ in flips), reader.read(combined)))
+        candidates.append(("+".join(name for name, _ in flips), functools.partial(reader.read, combined)))
     out = [(PRIMARY, primary)]
     seen = {primary}
-    for name, reading in candidates:
-        if reading not in seen and len(out) < MAX_READINGS:
+    for name, compute in candidates:
+        if len(out) >= MAX_READINGS:
+            break
+        reading = compute()
+        if reading not in seen:
             seen.add(reading)
             out.append((name, reading))
     return out

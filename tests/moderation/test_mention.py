@@ -144,3 +144,13 @@ async def test_the_case_says_which_reading_fired(tmp_path: Path) -> None:
         _, _, decision = await pipeline.judge(event)
     assert scorer.calls == ["go ki ll yourself", "go kill yourself"]  # the primary reading, then the repaired one
     assert decision.rule_id == "toxic" and "(reading: repaired)" in decision.hits[0].detail
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['is "moron" an outdated clinical term?', 'my band is named "Idiot Parade"', 'the film is titled "Moron Town"'],
+)
+def test_a_quoted_word_spoken_of_as_a_term_or_a_title_is_flagged(text: str) -> None:
+    decision = judged(text)
+    assert decision.kinds == {ActionKind.FLAG} and decision.rule_id == "insults"
+    assert "discussed" in decision.hits[-1].detail

@@ -253,3 +253,19 @@ def test_a_space_added_inside_a_long_listed_word_still_matches(text: str, word: 
 @pytest.mark.parametrize(("text", "expected"), [("1d107", "idiot"), ("455h0l3", "asshole"), ("5h17", "shit")])
 def test_leet_starting_and_ending_with_digits_folds(text: str, expected: str) -> None:
     assert normalize(text).clean == expected
+
+
+@pytest.mark.parametrize(("text", "word"), [("yougrumpus", "grumpus"), ("typicalgrumpuses", "grumpus"),
+                                            ("bigtoad", "toad"), ("toadface", "toad")])
+def test_word_lists_match_a_listed_word_glued_to_another(text: str, word: str) -> None:
+    assert WordMatcher.build(["grumpus", "toad"]).first_match(tokens(normalize(text).normalized)) == word
+
+
+@pytest.mark.parametrize("text", ["toadstool", "horntoad", "ungrumpus", "mytoad"])
+def test_word_lists_do_not_match_inside_compounds(text: str) -> None:
+    assert WordMatcher.build(["grumpus", "toad"]).first_match(tokens(normalize(text).normalized)) is None
+
+
+@pytest.mark.parametrize("text", ["what an oxymoron", "the overkill", "an indie film", "skill issue"])
+def test_words_containing_an_abusive_word_get_no_extra_reading(text: str) -> None:
+    assert normalize(text).alternatives == ()

@@ -8,7 +8,9 @@ so "Scunthorpe" and "assessment" do not contain a match. Runs in time linear in 
 Typos made on purpose are matched for single words of at least FUZZY_MIN letters: two neighbouring letters
 swapped ("idoit") or, from FUZZY_DELETE_MIN letters, one letter after the first left out ("imbecle"). The first
 letter must be right, which keeps ordinary words ("idiom") out. A word of FUZZY_MIN letters or more also matches
-when a space splits it into two tokens of two letters or more ("slur word").
+when a space splits it into two tokens of two letters or more ("slur word"), and a single listed word glued to a
+small word ("youslurword", "completeidiot"; see bot/moderation/repair.py:split_glued) matches; a word that merely
+contains a listed one ("oxymoron", "skill") does not.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from bot.moderation.normalize import clean, tokens
+from bot.moderation.repair import split_glued
 
 Runs = tuple[tuple[str, int], ...]
 
@@ -86,6 +89,7 @@ class WordMatcher:
     phrases: tuple[_Phrase, ...]
     _index: dict[str, tuple[_Phrase, ...]] = field(compare=False, repr=False)
     _fuzzy: dict[str, tuple[_Phrase, ...]] = field(default_factory=dict, compare=False, repr=False)
+    _whole: dict[str, _Phrase] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def build(cls, words: Iterable[str]) -> WordMatcher:
@@ -102,10 +106,15 @@ class WordMatcher:
             squeezed = _squeeze(phrase.parts[0])
             if len(phrase.parts) == 1 and len(squeezed) >= FUZZY_MIN:
                 fuzzy.setdefault(squeezed[0], []).append(phrase)
+        whole: dict[str, _Phrase] = {}
+        for phrase in phrases:
+            if len(phrase.parts) == 1:
+                whole.setdefault("".join(char * count for char, count in phrase.parts[0]), phrase)
         return cls(
             tuple(phrases),
             {key: tuple(value) for key, value in index.items()},
             {key: tuple(value) for key, value in fuzzy.items()},
+            whole,
         )
 
     def __bool__(self) -> bool:
@@ -132,6 +141,17 @@ class WordMatcher:
                     if (len(phrase.parts) == 1 and len(_squeeze(phrase.parts[0])) >= FUZZY_MIN
                             and _same_runs(joined, phrase.parts[0])):
                         found.append((start, start + 2, phrase.text))
+            if len(words[start]) >= 4 and self._whole:
+                # a space deleted: "youslurword", "completeidiot"
+                split, token = None, words[start]
+                for token in (words[start], words[start][:-1], words[start][:-2]):  # "youslurwords", "abitches"
+                    split = split_glued(token, self._whole)
+                    if split is not None or not words[start].endswith("s"):
+                        break
+                if split is not None:
+                    head, tail = token[:split], token[split:]
+                    phrase = self._whole.get(tail) or self._whole[head]
+                    found.append((start, start + 1, phrase.text))
             if len(first) >= FUZZY_MIN - 1 and first[0][0] in self._fuzzy:
                 squeezed = _squeeze(first)
                 for phrase in self._fuzzy[first[0][0]]:
