@@ -98,8 +98,10 @@ def reading_text(text: NormalizedText, index: int) -> str:
     return readings[index] if 0 <= index < len(readings) else text.clean
 
 
-def _reads_as(segment: str, term: str, whole_word: bool) -> bool:
+def _reads_as(segment: str, term: str, whole_word: bool, any_reading: bool) -> bool:
     lines = normalize(segment).normalized.split("\n")
+    if not any_reading:  # the plain reading first, so a mended typo never beats the whole word
+        lines = lines[:1]
     folded = term.casefold()
     if whole_word:
         return any(folded in tokens(line) for line in lines)
@@ -111,14 +113,15 @@ def matched_span(raw: str, term: str, whole_word: bool = True) -> str:
     of them ("i d i o t", "f*ck"); `term` itself when no short span does."""
     spans = [match.span() for match in _WORD.finditer(raw)]
     tries = 0
-    for width in range(1, _MAX_SPAN_TOKENS + 1):
-        for start in range(len(spans) - width + 1):
-            if tries >= _MAX_SPAN_TRIES:
-                return term
-            tries += 1
-            segment = raw[spans[start][0]:spans[start + width - 1][1]]
-            if segment.casefold() == term.casefold() or _reads_as(segment, term, whole_word):
-                return segment
+    for any_reading in (False, True):
+        for width in range(1, _MAX_SPAN_TOKENS + 1):
+            for start in range(len(spans) - width + 1):
+                if tries >= _MAX_SPAN_TRIES:
+                    return term
+                tries += 1
+                segment = raw[spans[start][0]:spans[start + width - 1][1]]
+                if segment.casefold() == term.casefold() or _reads_as(segment, term, whole_word, any_reading):
+                    return segment
     return term
 
 
