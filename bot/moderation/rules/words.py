@@ -84,15 +84,17 @@ class _Phrase:
 
 @dataclass(frozen=True, slots=True)
 class _Token:
-    """What a matcher knows about one token on its own, computed once per distinct token (see `_CACHE_MAX`)."""
+    """What a matcher knows about one token on its own, computed once per distinct token (see `_MEMO_MAX`)."""
 
-    runs: Runs
     starts: tuple[_Phrase, ...]  # phrases whose first part this token matches, in the order they are tried
     fuzzy: tuple[str, ...]  # listed words this token is a near miss of
-    joins: bool  # a space inside a long listed word may start at this token ("slur" of "slur word")
+    long: bool  # two letters or more once repeats are squeezed (a half of a split word can be)
+    joins: bool  # a space inside a long listed word may start here ("slur" of "slur word")
 
 
-_CACHE_MAX = 200_000  # distinct tokens remembered per matcher; the memo is emptied when it grows past this
+# Most tokens match nothing: they share these two values, so the memo holds little more than its keys.
+_NOTHING = (_Token((), (), False, False), _Token((), (), True, False))
+_MEMO_MAX = 65_536  # distinct tokens remembered per matcher; the memo is emptied when it grows past this
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,8 +150,9 @@ class WordMatcher:
         if len(first) >= FUZZY_MIN - 1 and first[0][0] in self._fuzzy:
             fuzzy = tuple(phrase.text for phrase in self._fuzzy[first[0][0]]
                           if near_miss(squeezed, _squeeze(phrase.parts[0])))
-        known = _Token(first, starts, fuzzy, len(first) >= 2 and squeezed in self._prefixes)
-        if len(self._memo) >= _CACHE_MAX:
+        long, joins = len(first) >= 2, len(first) >= 2 and squeezed in self._prefixes
+        known = _Token(starts, fuzzy, long, joins) if starts or fuzzy or joins else _NOTHING[long]
+        if len(self._memo) >= _MEMO_MAX:
             self._memo.clear()
         self._memo[word] = known
         return known
@@ -162,11 +165,11 @@ class WordMatcher:
             for phrase in first.starts:
                 end = start + len(phrase.parts)
                 if end <= len(seen) and all(
-                    _token_matches(seen[start + offset].runs, part)
+                    _token_matches(runs(words[start + offset]), part)
                     for offset, part in enumerate(phrase.parts[1:], start=1)
                 ):
                     found.append((start, end, phrase.text))
-            if first.joins and start + 1 < len(seen) and len(seen[start + 1].runs) >= 2:
+            if first.joins and start + 1 < len(seen) and seen[start + 1].long:
                 # a space added inside a long word: "slur word", "imbe cile"
                 joined = runs(words[start] + words[start + 1])
                 for phrase in self._index.get(_squeeze(joined), ()):
