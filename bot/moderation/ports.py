@@ -3,11 +3,23 @@ implement these; `bot/app.py` passes the implementations in."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Protocol
 
 from bot.moderation.rules import RuleSet
-from bot.records import Case, CaseDraft, CaseNote, CaseQuery, Enforcement, ReviewDraft, ReviewItem, ReviewStatus
+from bot.records import (
+    Case,
+    CaseDraft,
+    CaseNote,
+    CaseQuery,
+    CaseVerdict,
+    Enforcement,
+    JudgedMessage,
+    ReviewDraft,
+    ReviewItem,
+    ReviewStatus,
+)
 
 
 class RulesForGuild(Protocol):
@@ -54,3 +66,17 @@ class CaseBook(Protocol):
     async def notes(self, case_id: int) -> list[CaseNote]: ...
 
     async def add_note(self, case_id: int, author_id: int, body: str, at: datetime | None = None) -> CaseNote: ...
+
+
+class JudgedHistory(Protocol):
+    """The stored judged messages that a rules preview replays."""
+
+    def judged(
+        self, since: datetime, guild_id: int | None = None, page: int = 5000
+    ) -> AsyncIterator[list[JudgedMessage]]: ...
+
+
+class VerdictSource(Protocol):
+    """Moderators' verdicts on automatic cases, that calibration learns from."""
+
+    async def verdicts(self, rule_id: str | None = None, guild_id: int | None = None) -> list[CaseVerdict]: ...
