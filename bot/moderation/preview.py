@@ -9,6 +9,7 @@ those profiles and escalation are not replayed; both sides are judged on the sam
 
 from __future__ import annotations
 
+import asyncio
 import io
 import textwrap
 from collections import Counter
@@ -21,7 +22,7 @@ from bot.moderation.normalize import normalize
 from bot.moderation.ports import JudgedHistory
 from bot.moderation.rules import RuleInput, RuleSet, RulesHolder, decide, load_rules, parse_rules
 from bot.protocols import Clock, Scorer
-from bot.records import ActionKind, Decision, JudgedMessage, NormalizedText
+from bot.records import ActionKind, Decision, JudgedMessage, NormalizedText, Scores
 
 # Tiers by severity (not by ACTION_ORDER, the order of execution): a warning alone is milder than a removal.
 TIER_ORDER: tuple[str, ...] = ("allow", "flag", "warn", "delete", "timeout", "kick", "ban")
@@ -122,8 +123,10 @@ async def preview(
     """Replay every stored message of `pages` through `before` and `after` (see the module docstring)."""
     report = PreviewReport(examples_wanted=examples)
     live = scorer.model.name
-    async for page in pages:
-        report.judged += len(page)
+    loop = asyncio.get_running_loop()
+
+    def replay(page: Sequence[JudgedMessage]) -> list[tuple[JudgedMessage, NormalizedText]]:
+        """Normalize a page and judge the messages whose recorded scores are reused; the rest wait for scores."""
         pending: list[tuple[JudgedMessage, NormalizedText]] = []
         for message in page:
             if message.text is None:
@@ -135,13 +138,21 @@ async def preview(
                 report.add(message, text, decide(before, given), decide(after, given))
             else:
                 pending.append((message, text))
+        return pending
+
+    def judge(chunk: Sequence[tuple[JudgedMessage, NormalizedText]], results: Sequence[Scores]) -> None:
+        for (message, text), result in zip(chunk, results, strict=True):
+            given = evidence(message, text, result.values)
+            report.add(message, text, decide(before, given), decide(after, given))
+
+    async for page in pages:  # the CPU work runs in an executor, a page at a time: the event loop stays free
+        report.judged += len(page)
+        pending = await loop.run_in_executor(None, replay, page)
         for start in range(0, len(pending), batch):
             chunk = pending[start : start + batch]
             results = await scorer.score([text.clean for _, text in chunk])
             report.rescored += len(chunk)
-            for (message, text), result in zip(chunk, results, strict=True):
-                given = evidence(message, text, result.values)
-                report.add(message, text, decide(before, given), decide(after, given))
+            await loop.run_in_executor(None, judge, chunk, results)
     return report
 
 
