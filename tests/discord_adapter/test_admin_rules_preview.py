@@ -74,7 +74,7 @@ async def test_unparsable_yaml_is_one_line_too(admins: Admins) -> None:
     assert "\n" not in text and text.startswith("Not previewed: x.yaml:")
 
 
-async def test_oversize_upload_is_refused_before_it_is_read(admins: Admins) -> None:
+async def test_oversize_upload_is_refused(admins: Admins) -> None:
     data = b"# padding\n" * (MAX_UPLOAD // 10 + 1)
     text = answer(await admins.admin.slash(admins.world.thread, "rules preview", file=("big.yaml", data)))
     assert text == "Not previewed: big.yaml is larger than 256 KB; a rules file is a few KB."
