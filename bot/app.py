@@ -26,11 +26,13 @@ from bot.digest.service import DigestService
 from bot.digest.sources import ArticleSources
 from bot.durations import parse_duration
 from bot.moderation.appeals import AppealService
+from bot.moderation.calibrate import CalibrationService
 from bot.moderation.carry_out import CaseExecutor, NullEnforcer
 from bot.moderation.exemptions import RuntimeExemptions
 from bot.moderation.history import HistoryService
 from bot.moderation.manual import ManualActions
 from bot.moderation.pipeline import ModerationPipeline
+from bot.moderation.preview import PreviewService
 from bot.moderation.remedies import Remedies
 from bot.moderation.reversal import CaseReverser
 from bot.moderation.reviews import ReviewDesk
@@ -136,6 +138,11 @@ class Storage:
     async def forget(self, user_id: int) -> Erased:
         """Erase a user's stored text and identity; anonymous counts stay."""
         return await privacy.forget(self.db, user_id)
+
+
+def calibration_service(storage: Storage, rules: RulesHolder) -> CalibrationService:
+    """`modbot calibrate` (storage alone, no model) and `/stats`: the rules in force on the stored verdicts."""
+    return CalibrationService(storage.verdicts, rules)
 
 
 def digest_service(
@@ -274,6 +281,15 @@ class App:
             history=HistoryService(storage.cases, storage.strikes, storage.reviews, storage.appeals),
         )
 
+    def previewer(self) -> PreviewService:
+        """`modbot rules preview` and `/rules preview`: a candidate rules file replayed on stored history."""
+        from bot.scoring.labels import ALL_LABELS
+
+        return PreviewService(self.storage.verdicts, self.rules, self.scorer, self.clock, ALL_LABELS)
+
+    def calibration(self) -> CalibrationService:
+        return calibration_service(self.storage, self.rules)
+
     def dry_pipeline(self) -> ModerationPipeline:
         """The pipeline with the rules file alone and an enforcer that does nothing: `modbot score`."""
         return ModerationPipeline(
@@ -347,6 +363,8 @@ def build_bot(
         runtime_feeds=app.storage.runtime_feeds,
         articles=app.storage.articles,
         chain_head=app.storage.cases.chain_head,
+        preview=app.previewer(),
+        calibration=app.calibration(),
     )
     client.install(services, parts, hook=hook)
     return client

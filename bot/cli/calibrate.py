@@ -9,21 +9,22 @@ from pathlib import Path
 
 import click
 
-from bot.app import Storage, load_rules_holder
+from bot.app import Storage, calibration_service, load_rules_holder
 from bot.cli.context import CliContext, UsageProblem, pass_cli
 from bot.moderation.backtest import BacktestInputError, check_plot_path
-from bot.moderation.calibrate import RuleCalibration, calibrate, plot_precision
+from bot.moderation.calibrate import RuleCalibration, plot_precision
 
 
 async def _verdicts_and_rules(
     cli: CliContext, rule_id: str | None, target: float, min_verdicts: int
 ) -> list[RuleCalibration]:
-    rules = load_rules_holder(cli.settings).current
+    holder = load_rules_holder(cli.settings)
+    rules = holder.current
     if rule_id is not None and not any(rule.id == rule_id for rule in rules.rules):
         raise UsageProblem(f"{rules.source}: no rule with id {rule_id!r}; see 'modbot rules check'")
     async with Storage.open(cli.settings.database, create=False) as storage:
-        verdicts = await storage.verdicts.verdicts(rule_id)
-    return calibrate(rules, verdicts, target=target, min_verdicts=min_verdicts, rule_id=rule_id)
+        service = calibration_service(storage, holder)
+        return await service.run(rule_id=rule_id, target=target, min_verdicts=min_verdicts)
 
 
 @click.command("calibrate")

@@ -57,19 +57,17 @@ def check(cli: CliContext, path: Path | None) -> None:
 
 async def _preview(cli: CliContext, path: Path, since: str, examples: int) -> PreviewReport:
     from bot.app import App
-    from bot.moderation.preview import preview
 
     try:
         window = parse_duration(since)
     except ValueError as exc:
         raise UsageProblem(f"--since: {exc}") from exc
     async with App.open(cli.settings) as app:
-        model = app.scorer.model
-        new = load_rules(path, app.scorer.labels, ALL_LABELS, model.name)
+        service = app.previewer()
+        new = service.candidate_file(path)
         for warning in new.warnings:
             click.echo(f"warning: {warning}", err=True)
-        pages = app.storage.verdicts.judged(app.clock() - window)
-        return await preview(pages, app.rules.current, new, app.scorer, examples=examples)
+        return await service.run(new, window, examples=examples)
 
 
 @rules_group.command("preview")

@@ -14,11 +14,13 @@ from bot.discord_adapter.modlog import ModLog
 from bot.discord_adapter.publisher import DiscordPublisher
 from bot.discord_adapter.review import ReviewBoard, ReviewClicks
 from bot.moderation.appeals import AppealService
+from bot.moderation.calibrate import CalibrationService
 from bot.moderation.exemptions import RuntimeExemptions
 from bot.moderation.history import HistoryService
 from bot.moderation.manual import ManualActions
 from bot.moderation.pipeline import ModerationPipeline
 from bot.moderation.ports import CaseBook, ReviewStore
+from bot.moderation.preview import PreviewService
 from bot.moderation.reversal import CaseReverser
 from bot.moderation.rules import RulesHolder
 from bot.protocols import Clock, Scorer
@@ -79,6 +81,8 @@ class BotServices:
     runtime_feeds: RuntimeFeeds
     articles: ArticleLookup
     chain_head: HeadSource
+    preview: PreviewService  # /rules preview: a candidate rules file replayed on stored history
+    calibration: CalibrationService  # /stats: precision per score rule on moderators' verdicts
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from bot.moderation.ports import VerdictSource
+from bot.moderation.rules import RulesHolder
 from bot.moderation.rules.model import RuleSet, ScoreCondition
 from bot.records import CaseVerdict
 
@@ -187,6 +189,26 @@ def calibrate(
             suggested_precision=best.precision if best else None, note=note, sweep=points,
         ))
     return results
+
+
+class CalibrationService:
+    """`modbot calibrate` and `/stats`: the rules file in force, calibrated on the stored verdicts."""
+
+    def __init__(self, verdicts: VerdictSource, rules: RulesHolder) -> None:
+        self.verdicts = verdicts
+        self.rules = rules
+
+    async def run(
+        self,
+        *,
+        rule_id: str | None = None,
+        guild_id: int | None = None,
+        target: float = 0.9,
+        min_verdicts: int = 30,
+    ) -> list[RuleCalibration]:
+        """One `RuleCalibration` per score rule in force (or only `rule_id`), on one server's verdicts or all."""
+        verdicts = await self.verdicts.verdicts(rule_id, guild_id)
+        return calibrate(self.rules.current, verdicts, target=target, min_verdicts=min_verdicts, rule_id=rule_id)
 
 
 def plot_precision(results: Sequence[RuleCalibration], target: float, path: str) -> None:

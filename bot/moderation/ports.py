@@ -3,6 +3,7 @@ implement these; `bot/app.py` passes the implementations in."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Protocol
 
@@ -12,8 +13,10 @@ from bot.records import (
     CaseDraft,
     CaseNote,
     CaseQuery,
+    CaseVerdict,
     Enforcement,
     Explanation,
+    JudgedMessage,
     ReviewDraft,
     ReviewItem,
     ReviewStatus,
@@ -70,3 +73,17 @@ class CaseBook(Protocol):
     async def notes(self, case_id: int) -> list[CaseNote]: ...
 
     async def add_note(self, case_id: int, author_id: int, body: str, at: datetime | None = None) -> CaseNote: ...
+
+
+class JudgedHistory(Protocol):
+    """The stored judged messages that a rules preview replays."""
+
+    def judged(
+        self, since: datetime, guild_id: int | None = None, page: int = 5000
+    ) -> AsyncIterator[list[JudgedMessage]]: ...
+
+
+class VerdictSource(Protocol):
+    """Moderators' verdicts on automatic cases, that calibration learns from."""
+
+    async def verdicts(self, rule_id: str | None = None, guild_id: int | None = None) -> list[CaseVerdict]: ...

@@ -9,17 +9,20 @@ those profiles and escalation are not replayed; both sides are judged on the sam
 
 from __future__ import annotations
 
+import asyncio
 import io
 import textwrap
 from collections import Counter
 from collections.abc import AsyncIterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from bot.moderation.normalize import normalize
-from bot.moderation.rules import RuleInput, RuleSet, decide
-from bot.protocols import Scorer
-from bot.records import ActionKind, Decision, JudgedMessage, NormalizedText
+from bot.moderation.ports import JudgedHistory
+from bot.moderation.rules import RuleInput, RuleSet, RulesHolder, decide, load_rules, parse_rules
+from bot.protocols import Clock, Scorer
+from bot.records import ActionKind, Decision, JudgedMessage, NormalizedText, Scores
 
 # Tiers by severity (not by ACTION_ORDER, the order of execution): a warning alone is milder than a removal.
 TIER_ORDER: tuple[str, ...] = ("allow", "flag", "warn", "delete", "timeout", "kick", "ban")
@@ -120,8 +123,10 @@ async def preview(
     """Replay every stored message of `pages` through `before` and `after` (see the module docstring)."""
     report = PreviewReport(examples_wanted=examples)
     live = scorer.model.name
-    async for page in pages:
-        report.judged += len(page)
+    loop = asyncio.get_running_loop()
+
+    def replay(page: Sequence[JudgedMessage]) -> list[tuple[JudgedMessage, NormalizedText]]:
+        """Normalize a page and judge the messages whose recorded scores are reused; the rest wait for scores."""
         pending: list[tuple[JudgedMessage, NormalizedText]] = []
         for message in page:
             if message.text is None:
@@ -133,18 +138,62 @@ async def preview(
                 report.add(message, text, decide(before, given), decide(after, given))
             else:
                 pending.append((message, text))
+        return pending
+
+    def judge(chunk: Sequence[tuple[JudgedMessage, NormalizedText]], results: Sequence[Scores]) -> None:
+        for (message, text), result in zip(chunk, results, strict=True):
+            given = evidence(message, text, result.values)
+            report.add(message, text, decide(before, given), decide(after, given))
+
+    async for page in pages:  # the CPU work runs in an executor, a page at a time: the event loop stays free
+        report.judged += len(page)
+        pending = await loop.run_in_executor(None, replay, page)
         for start in range(0, len(pending), batch):
             chunk = pending[start : start + batch]
             results = await scorer.score([text.clean for _, text in chunk])
             report.rescored += len(chunk)
-            for (message, text), result in zip(chunk, results, strict=True):
-                given = evidence(message, text, result.values)
-                report.add(message, text, decide(before, given), decide(after, given))
+            await loop.run_in_executor(None, judge, chunk, results)
     return report
+
+
+class PreviewService:
+    """`modbot rules preview` and `/rules preview`: a candidate rules file, checked as the rules in force were
+    (the live scorer's labels; a typo'd label refuses it, one the scorer lacks only warns), replayed on the stored
+    history of a period against the rules file in force. Nothing is enforced or written."""
+
+    def __init__(
+        self, history: JudgedHistory, rules: RulesHolder, scorer: Scorer, clock: Clock, known_labels: frozenset[str]
+    ) -> None:
+        self.history = history
+        self.rules = rules
+        self.scorer = scorer
+        self.clock = clock
+        self.known_labels = known_labels
+
+    def candidate(self, text: str, name: str) -> RuleSet:
+        """The rules in `text` (an upload; `name` heads its problems). Raises ConfigError."""
+        return parse_rules(text, self.scorer.labels, name, self.known_labels, self.scorer.model.name)
+
+    def candidate_file(self, path: Path) -> RuleSet:
+        """The rules file at `path`, read as the rules in force are (size and encoding checked). Raises
+        ConfigError."""
+        return load_rules(path, self.scorer.labels, self.known_labels, self.scorer.model.name)
+
+    async def run(
+        self, new: RuleSet, since: timedelta, *, guild_id: int | None = None, examples: int = 10
+    ) -> PreviewReport:
+        """Replay the messages judged within `since` (in one server, or all) through the rules in force and `new`."""
+        pages = self.history.judged(self.clock() - since, guild_id)
+        return await preview(pages, self.rules.current, new, self.scorer, examples=examples)
 
 
 def plot_tiers(report: PreviewReport, path: Path, title: str = "") -> None:
     """Before/after bars per action tier, to an image in the format its suffix names (Agg)."""
+    path.write_bytes(render_tiers(report, path.suffix.lower().lstrip(".") or "png", title))
+
+
+def render_tiers(report: PreviewReport, image_format: str = "png", title: str = "") -> bytes:
+    """Before/after bars per action tier, as an image (PNG by default; blocking: run it in an executor)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -165,6 +214,6 @@ def plot_tiers(report: PreviewReport, path: Path, title: str = "") -> None:
     axis.legend()
     figure.tight_layout()
     buffer = io.BytesIO()
-    figure.savefig(buffer, format=path.suffix.lower().lstrip(".") or "png", dpi=110)
+    figure.savefig(buffer, format=image_format, dpi=110)
     plt.close(figure)
-    path.write_bytes(buffer.getvalue())
+    return buffer.getvalue()

@@ -56,6 +56,9 @@ replies:
     assert "Ben edits it to: Nice try, idiot." in text
     assert "case #1: rule toxic" in text and "author told by DM" in text
     assert "case #2: rule toxic-review" in text and "review #1" in text
+    assert "Rules preview (as /rules preview FILE does)" in text and "nothing is enforced" in text
+    assert "4 messages replayed, 1 would change:" in text
+    assert "'That is garbage reasoning.': toxic-review [flag] -> toxic-held [flag, delete]" in text
     assert (report.replies, report.judged, report.cases, report.bot_errors) == (3, 4, 2, ())
     assert report.model == "test/keywords 1" and not report.fallback
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import struct
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.app import Storage
-from bot.moderation.preview import plot_tiers, preview, tier
+from bot.moderation.preview import PreviewReport, plot_tiers, preview, render_tiers, tier
 from bot.moderation.rules import load_rules
 from bot.records import Action, ActionKind, Decision, MessageEvent, ModelInfo, Scores
 from tests.support import StaticScorer
@@ -90,3 +91,14 @@ async def test_forget_erases_stored_text_and_allowed_messages_keep_theirs(tmp_pa
 def test_tier_is_the_strongest_action() -> None:
     assert tier(Decision((Action(ActionKind.ALLOW),))) == "allow"
     assert tier(Decision((Action(ActionKind.DELETE), Action(ActionKind.TIMEOUT, timedelta(hours=1))))) == "timeout"
+
+
+def test_tiers_png_is_a_real_png_of_a_sane_size() -> None:
+    report = PreviewReport()
+    report.tiers_before.update({"allow": 900, "flag": 30, "delete": 70})
+    report.tiers_after.update({"allow": 850, "flag": 40, "delete": 110})
+    png = render_tiers(report)
+    assert png.startswith(b"\x89PNG\r\n\x1a\n") and png[12:16] == b"IHDR"
+    width, height = struct.unpack(">II", png[16:24])
+    assert (width, height) == (880, 495)  # 8 x 4.5 inches at 110 dpi
+    assert 5_000 < len(png) < 500_000

@@ -1,4 +1,5 @@
-"""/stats [period] [article]: actions by type, top rules, flagged rate, review agreement, and a PNG chart."""
+"""/stats [period] [article]: actions by type, top rules, flagged rate, review agreement, calibration per score rule
+(on all of this server's verdicts), and a PNG chart."""
 
 from __future__ import annotations
 
@@ -12,12 +13,36 @@ from discord.ext import commands
 
 from bot.discord_adapter.cogs.admin_common import reply, require
 from bot.durations import DurationError, parse_duration
+from bot.moderation.calibrate import RuleCalibration
 from bot.stats.chart import render_png
 from bot.stats.report import collect_report
 
 if TYPE_CHECKING:
     from bot.discord_adapter.client import ModBot
     from bot.discord_adapter.services import BotServices, DiscordParts
+
+
+MIN_VERDICTS = 30  # as `modbot calibrate`: no suggestion backed by fewer
+
+
+def calibration_lines(results: list[RuleCalibration]) -> list[str]:
+    """One line per score rule: precision on moderators' verdicts (95 % interval), and the suggested min."""
+    if not results:
+        return []
+    lines = ["Calibration (moderators' verdicts, all time; 95 % interval):"]
+    for result in results:
+        band = f"`{result.rule_id}` ({result.label} ≥ {result.min:.2f})"
+        if result.precision is None:
+            lines.append(f"- {band}: no verdicts yet")
+            continue
+        low, high = result.interval
+        line = f"- {band}: precision {result.precision:.2f} [{low:.2f}, {high:.2f}] on {result.verdicts} verdicts"
+        if result.suggested is not None:
+            line += f"; suggested min {result.suggested:.3f}" + ("" if result.change else " (keep it)")
+        else:  # calibrate's own reason: too few verdicts, or no min reaches the target
+            line += "; " + result.note.replace("not enough verdicts to suggest", "too few verdicts to suggest a min")
+        lines.append(line)
+    return lines
 
 
 class StatsCog(commands.Cog):
@@ -57,6 +82,8 @@ class StatsCog(commands.Cog):
         report = await collect_report(
             self.services.stats, interaction.guild_id, self.services.clock(), length, channel_id, title
         )
+        calibration = await self.services.calibration.run(guild_id=interaction.guild_id, min_verdicts=MIN_VERDICTS)
         png = await asyncio.get_running_loop().run_in_executor(None, render_png, report)
-        await reply(interaction, "\n".join(report.lines()), file=discord.File(io.BytesIO(png), "stats.png"))
+        text = "\n".join([*report.lines(), *calibration_lines(calibration)])
+        await reply(interaction, text, file=discord.File(io.BytesIO(png), "stats.png"))
 

@@ -19,7 +19,7 @@ import simcord
 from bot.app import App, build_bot, digest_service
 from bot.digest.publish import ArticlePost
 from bot.discord_adapter.client import ModBot
-from bot.discord_adapter.demo.scenario import Scenario, bundled_page, load_scenario
+from bot.discord_adapter.demo.scenario import Scenario, bundled_page, load_scenario, preview_scene
 from bot.discord_adapter.demo.transcript import SHOW, describe_outcome, render_message
 from bot.protocols import Scorer
 from bot.records import CaseQuery, ModerationOutcome, ReviewStatus
@@ -187,6 +187,8 @@ async def _play(
         if answer is not None:
             echo(f"      -> {answer.content}")
         screen.mod_log_posts()
+
+    await preview_scene(bot.services.preview, guild.id, echo)
 
     cases = await app.cases.find(CaseQuery(guild_id=guild.id))
     judged = await app.storage.messages.count(guild.id)

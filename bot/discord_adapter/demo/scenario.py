@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from importlib import resources
 
 import yaml
+
+from bot.moderation.preview import PreviewService
+from bot.yamlconf import ConfigError
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,3 +53,31 @@ def _bundled() -> str:
 
 def bundled_page(name: str) -> bytes:
     return (resources.files("bot.discord_adapter.demo") / name).read_bytes()
+
+
+_MIN = re.compile(r"\bmin:\s*(\d(?:\.\d+)?)")
+
+
+def stricter(rules_text: str, by: float = 0.10) -> str:
+    """The rules file with every score rule's `min` lowered by `by` (never below 0.05): a stricter policy."""
+    return _MIN.sub(lambda match: f"min: {max(0.05, float(match.group(1)) - by):.2f}", rules_text)
+
+
+async def preview_scene(service: PreviewService, guild_id: int, echo: Callable[[str], None]) -> int | None:
+    """The demo's rules preview: a stricter copy of the rules in force replayed on the demo's own history,
+    as `/rules preview` and `modbot rules preview` do it. Returns how many decisions would change."""
+    echo("")
+    echo("Rules preview (as /rules preview FILE does): every score rule's min lowered by 0.10, replayed on this "
+         "thread; nothing is enforced.")
+    try:
+        new = service.candidate(stricter(service.rules.path.read_text(encoding="utf-8")), "stricter-rules.yaml")
+    except (OSError, ConfigError) as exc:
+        echo(f"  not previewed: {' '.join(str(exc).split())}")
+        return None
+    report = await service.run(new, timedelta(days=1), guild_id=guild_id, examples=3)
+    echo(f"  {report.replayed} messages replayed, {report.changed} would change:")
+    echo("  " + "; ".join(f"{tier} {before} -> {after}" for tier, before, after in report.tiers()))
+    for example in report.examples:
+        echo(f"    {' '.join(example.text.split())[:60]!r}: {example.before_rule or '-'} "
+             f"[{', '.join(example.before)}] -> {example.after_rule or '-'} [{', '.join(example.after)}]")
+    return report.changed

@@ -80,6 +80,18 @@ class RuleInput:
         """Tokens of each reading (a line of `normalized` each)."""
         return [tokens(line) for line in self.text.normalized.split("\n")]
 
+    @cached_property
+    def new_reading_tokens(self) -> list[tuple[int, list[str]]]:
+        """(index, tokens) of the readings whose tokens differ from the raw text's and every earlier reading's:
+        a word list that found nothing in those finds nothing in these again."""
+        seen = [self.raw_tokens]
+        fresh: list[tuple[int, list[str]]] = []
+        for index, words in enumerate(self.reading_tokens):
+            if words not in seen:
+                seen.append(words)
+                fresh.append((index, words))
+        return fresh
+
     def reading_note(self, index: int) -> str:
         """" (reading: X)" when an alternative reading, not the primary one, made a rule fire."""
         return f" (reading: {self.text.reading_name(index)})" if index > 0 else ""
@@ -111,7 +123,7 @@ def _evaluate(rule: Rule, rules: RuleSet, given: RuleInput) -> RuleHit | None:
         word = condition.matcher.first_match(given.raw_tokens, rules.allow)
         if word is not None:
             return RuleHit(rule.id, Variant.RAW, f"listed word {word!r}", term=word, condition="word")
-        for index, words in enumerate(given.reading_tokens):
+        for index, words in given.new_reading_tokens:
             word = condition.matcher.first_match(words, rules.allow)
             if word is not None:
                 detail = f"listed word {word!r}{given.reading_note(index)}"

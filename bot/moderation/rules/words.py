@@ -3,7 +3,8 @@
 A listed word matches a token when both have the same sequence of letters once repeated letters are
 collapsed, and the token repeats each letter at least as often as the word does: "ass" matches "asssss"
 but not "as"; "fuck" matches "fuuuuck". Plurals match too ("idiots", "bitches"). Tokens are whole words,
-so "Scunthorpe" and "assessment" do not contain a match. Runs in time linear in the number of tokens.
+so "Scunthorpe" and "assessment" do not contain a match. Runs in time linear in the number of tokens; what a
+matcher learns about a token on its own is remembered, so a token seen before costs one dictionary look-up.
 
 Typos made on purpose are matched for single words of at least FUZZY_MIN letters: two neighbouring letters
 swapped ("idoit") or, from FUZZY_DELETE_MIN letters, one letter after the first left out ("imbecle"). The first
@@ -85,11 +86,31 @@ class _Phrase:
 
 
 @dataclass(frozen=True, slots=True)
+class _Token:
+    """What a matcher knows about one token on its own, computed once per distinct token (see `_MEMO_MAX`)."""
+
+    starts: tuple[_Phrase, ...]  # phrases whose first part this token matches, in the order they are tried
+    fuzzy: tuple[str, ...]  # listed words this token is a near miss of
+    long: bool  # two letters or more once repeats are squeezed (a half of a split word can be)
+    joins: bool  # a space inside a long listed word may start here ("slur" of "slur word")
+    glued: str | None = None  # the listed word this token holds glued to a small word ("youslurword")
+
+
+# Most tokens match nothing: they share these two values, so the memo holds little more than its keys.
+_NOTHING = (_Token((), (), False, False), _Token((), (), True, False))
+_MEMO_MAX = 65_536  # distinct tokens remembered per matcher; the memo is emptied when it grows past this
+
+
+@dataclass(frozen=True, slots=True)
 class WordMatcher:
     phrases: tuple[_Phrase, ...]
     _index: dict[str, tuple[_Phrase, ...]] = field(compare=False, repr=False)
     _fuzzy: dict[str, tuple[_Phrase, ...]] = field(default_factory=dict, compare=False, repr=False)
+    # squeezed prefixes of the long single words: a joined pair "slur"+"word" can only match when its first
+    # token's squeezed letters are one of these (the squeezed pair starts with them)
+    _prefixes: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
     _whole: dict[str, _Phrase] = field(default_factory=dict, compare=False, repr=False)
+    _memo: dict[str, _Token] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def build(cls, words: Iterable[str]) -> WordMatcher:
@@ -102,10 +123,12 @@ class WordMatcher:
         for phrase in phrases:
             index.setdefault(_squeeze(phrase.parts[0]), []).append(phrase)
         fuzzy: dict[str, list[_Phrase]] = {}
+        prefixes: set[str] = set()
         for phrase in phrases:
             squeezed = _squeeze(phrase.parts[0])
             if len(phrase.parts) == 1 and len(squeezed) >= FUZZY_MIN:
                 fuzzy.setdefault(squeezed[0], []).append(phrase)
+                prefixes.update(squeezed[:end] for end in range(1, len(squeezed) + 1))
         whole: dict[str, _Phrase] = {}
         for phrase in phrases:
             if len(phrase.parts) == 1:
@@ -114,49 +137,75 @@ class WordMatcher:
             tuple(phrases),
             {key: tuple(value) for key, value in index.items()},
             {key: tuple(value) for key, value in fuzzy.items()},
+            frozenset(prefixes),
             whole,
         )
+
+    def _glued(self, word: str) -> str | None:
+        """The listed word `word` holds glued to a small word: a space deleted ("youslurword", "completeidiot")."""
+        if len(word) < 4 or not self._whole:
+            return None
+        split, token = None, word
+        for token in (word, word[:-1], word[:-2]):  # "youslurwords", "abitches"
+            split = split_glued(token, self._whole)
+            if split is not None or not word.endswith("s"):
+                break
+        if split is None:
+            return None
+        head, tail = token[:split], token[split:]
+        return (self._whole.get(tail) or self._whole[head]).text
 
     def __bool__(self) -> bool:
         return bool(self.phrases)
 
+    def _token(self, word: str) -> _Token:
+        known = self._memo.get(word)
+        if known is not None:
+            return known
+        first = runs(word)
+        squeezed = _squeeze(first)
+        singular = _singular(first)
+        keys = {squeezed} | ({_squeeze(singular)} if singular else set())
+        starts = tuple(
+            phrase for key in keys for phrase in self._index.get(key, ())
+            if _token_matches(first, phrase.parts[0])
+        )
+        fuzzy: tuple[str, ...] = ()
+        if len(first) >= FUZZY_MIN - 1 and first[0][0] in self._fuzzy:
+            fuzzy = tuple(phrase.text for phrase in self._fuzzy[first[0][0]]
+                          if near_miss(squeezed, _squeeze(phrase.parts[0])))
+        long, joins = len(first) >= 2, len(first) >= 2 and squeezed in self._prefixes
+        glued = self._glued(word)
+        known = (_Token(starts, fuzzy, long, joins, glued) if starts or fuzzy or joins or glued
+                 else _NOTHING[long])
+        if len(self._memo) >= _MEMO_MAX:
+            self._memo.clear()
+        self._memo[word] = known
+        return known
+
     def spans(self, words: Sequence[str]) -> list[tuple[int, int, str]]:
         """(start, end, listed word) for every match in a token sequence."""
-        token_runs = [runs(word) for word in words]
+        seen = [self._token(word) for word in words]
         found: list[tuple[int, int, str]] = []
-        for start, first in enumerate(token_runs):
-            singular = _singular(first)
-            keys = {_squeeze(first)} | ({_squeeze(singular)} if singular else set())
-            for phrase in (phrase for key in keys for phrase in self._index.get(key, ())):
+        for start, first in enumerate(seen):
+            for phrase in first.starts:
                 end = start + len(phrase.parts)
-                if end <= len(token_runs) and all(
-                    _token_matches(token_runs[start + offset], part)
-                    for offset, part in enumerate(phrase.parts)
+                if end <= len(seen) and all(
+                    _token_matches(runs(words[start + offset]), part)
+                    for offset, part in enumerate(phrase.parts[1:], start=1)
                 ):
                     found.append((start, end, phrase.text))
-            if start + 1 < len(token_runs) and len(first) >= 2 and len(token_runs[start + 1]) >= 2:
+            if first.joins and start + 1 < len(seen) and seen[start + 1].long:
                 # a space added inside a long word: "slur word", "imbe cile"
                 joined = runs(words[start] + words[start + 1])
                 for phrase in self._index.get(_squeeze(joined), ()):
                     if (len(phrase.parts) == 1 and len(_squeeze(phrase.parts[0])) >= FUZZY_MIN
                             and _same_runs(joined, phrase.parts[0])):
                         found.append((start, start + 2, phrase.text))
-            if len(words[start]) >= 4 and self._whole:
-                # a space deleted: "youslurword", "completeidiot"
-                split, token = None, words[start]
-                for token in (words[start], words[start][:-1], words[start][:-2]):  # "youslurwords", "abitches"
-                    split = split_glued(token, self._whole)
-                    if split is not None or not words[start].endswith("s"):
-                        break
-                if split is not None:
-                    head, tail = token[:split], token[split:]
-                    phrase = self._whole.get(tail) or self._whole[head]
-                    found.append((start, start + 1, phrase.text))
-            if len(first) >= FUZZY_MIN - 1 and first[0][0] in self._fuzzy:
-                squeezed = _squeeze(first)
-                for phrase in self._fuzzy[first[0][0]]:
-                    if near_miss(squeezed, _squeeze(phrase.parts[0])):
-                        found.append((start, start + 1, phrase.text))
+            if first.glued is not None:
+                found.append((start, start + 1, first.glued))
+            if first.fuzzy:
+                found.extend((start, start + 1, text) for text in first.fuzzy)
         return found
 
     def first_match(self, words: Sequence[str], allow: WordMatcher | None = None) -> str | None:
