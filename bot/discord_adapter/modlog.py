@@ -7,7 +7,7 @@ import logging
 import discord
 
 from bot.discord_adapter.failures import DISCORD_FAILURES
-from bot.records import Case, CaseStatus, Enforcement, Explanation
+from bot.records import HEAT_KINDS, HEAT_USER_ID, Case, CaseStatus, Enforcement, Explanation
 from bot.settings import SettingsHolder
 
 log = logging.getLogger(__name__)
@@ -65,7 +65,10 @@ def case_embed(case: Case, enforcement: Enforcement | None = None) -> discord.Em
     colour = _GREY if shadow else (_RED if errors else _ORANGE)
     title = f"Case #{case.number}" + (" (shadow: nothing was done)" if shadow else "")
     embed = discord.Embed(title=title, colour=colour, timestamp=case.created_at)
-    embed.add_field(name="User", value=f"<@{case.user_id}> ({case.user_id})", inline=True)
+    if case.user_id == HEAT_USER_ID and any(action.kind in HEAT_KINDS for action in case.actions):
+        embed.add_field(name="Thread", value=f"<#{case.channel_id}> (heat control)", inline=True)
+    else:
+        embed.add_field(name="User", value=f"<@{case.user_id}> ({case.user_id})", inline=True)
     actor = "modbot" if case.actor_id is None else f"<@{case.actor_id}>"
     embed.add_field(name="By", value=f"{case.actor.value} ({actor})", inline=True)
     embed.add_field(name="Rule", value=case.rule_id or "none", inline=True)
