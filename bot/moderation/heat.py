@@ -2,8 +2,9 @@
 heat rule (`heat:` in the rules file) a thread's window reaches now. No I/O, no clock: callers pass `now`.
 
 A rule holds when, among the decisions within its `within` before `now`, there are at least `min_messages` and at
-least `removed_share` of them removed. The strongest rule that holds is the thread's level; `HeatWindows.record`
-returns a rule only when the level rises to it, so a thread at a level is not acted on again while it holds.
+least `removed_share` of them removed. `HeatWindows.record` returns the strongest rule that holds only when it is
+stronger than the thread's level, the rule last acted on; that level stays until it has not held for a whole
+`within` (so a share that wavers around a threshold does not act again and again), then the thread starts afresh.
 """
 
 from __future__ import annotations
@@ -69,7 +70,8 @@ def reason(rule: HeatRule, counted: Figures) -> str:
 @dataclass
 class _Thread:
     decisions: deque[tuple[datetime, bool]]
-    level: HeatRule | None = None
+    level: HeatRule | None = None  # the strongest rule acted on, held until it has not held for its `within`
+    seen: datetime = datetime.min  # when `level` last held
 
 
 ThreadKey = tuple[int, int]  # (guild id, thread id)
@@ -116,12 +118,12 @@ class HeatWindows:
         current = thread.level
         if current is not None and current not in rules:  # the rules were reloaded: judge by the new ones
             current = thread.level = None
-        if hit is None:
-            thread.level = None
-            return None
-        if current is None or hit.strength > current.strength:
-            thread.level = hit
+        if current is not None:
+            if holds(current, thread.decisions, at):
+                thread.seen = at
+            elif at - thread.seen >= current.within:  # it has not held for a whole window: cooled down
+                current = thread.level = None
+        if hit is not None and (current is None or hit.strength > current.strength):
+            thread.level, thread.seen = hit, at
             return hit, figures(thread.decisions, hit.within, at)
-        if not holds(current, thread.decisions, at):
-            thread.level = hit  # cooled to a lower level that still holds: no action, and no repeat of it
         return None
