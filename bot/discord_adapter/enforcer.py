@@ -80,7 +80,7 @@ def heat_note(case: Case, action: Action) -> str:
     why = case.reason.removeprefix("heat: ").split(" (rule:", 1)[0]
     if action.kind is ActionKind.SLOWMODE:
         delay = format_duration(action.duration or timedelta(0))
-        head = f"🐢 Slowmode is on in this thread: one message per {delay} each"
+        head = f"🐢 Slowmode is on in this thread: one message every {delay} per person"
     else:
         length = f"for {format_duration(action.duration)}" if action.duration else "until a moderator unlocks it"
         head = f"🔒 This thread is locked {length}"

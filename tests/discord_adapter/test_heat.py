@@ -54,7 +54,7 @@ async def test_a_heated_thread_gets_slowmode_then_is_locked_and_unlocked_when_th
     assert slow.user_id == 0 and slow.channel_id == world.thread.id and slow.actor.value == "auto"
     assert slow.reason == "heat: 2 of 4 messages removed (50%) within 10m (rule: removed_share 0.5, min_messages 4)"
     (note,) = notes_in_thread(world)
-    assert note.startswith("🐢 Slowmode is on in this thread: one message per 30s each")
+    assert note.startswith("🐢 Slowmode is on in this thread: one message every 30s per person")
     assert "2 of 4 messages removed (50%) within 10m" in note and f"case #{slow.number}" in note
     embed = world.mod_log.last_message.embeds[0]  # type: ignore[union-attr]
     fields = {field.name: field.value for field in embed.fields}
