@@ -125,8 +125,11 @@ def test_cli_demo_runs_offline_without_token_and_leaves_cases(tmp_path: Path) ->
     assert listed.returncode == 0, listed.stderr
     cases = json.loads(listed.stdout)
     assert len(cases) >= 3
-    auto = [case for case in cases if case["actor"] == "auto"]
+    auto = [case for case in cases if case["actor"] == "auto" and case["message_id"] is not None]
     assert auto and all(case["model"] == "profanity-check" and case["model_fallback"] for case in auto)
+    heat = [case for case in cases if (case["rule"] or "").startswith("heat[")]  # a thread's, judged by no model
+    assert {action for case in heat for action in case["actions"]} >= {"slowmode 30s", "lock 2h"}
+    assert all(case["model"] is None and case["user_id"] == 0 for case in heat)
     assert any(case["actor"] == "moderator" for case in cases)  # a review verdict in the demo
     assert {"delete", "warn"} <= {action for case in cases for action in case["actions"]}
 
