@@ -79,9 +79,11 @@ class HeatMonitor:
         # Threads only (article threads, forum posts); an edit is the same message judged again, not a new one.
         if outcome.duplicate or event.edited or event.parent_channel_id is None:
             return None
-        rules = self._rules.for_guild(event.guild_id).heat
+        ruleset = self._rules.for_guild(event.guild_id)
+        if ruleset.exempt_channels & {event.channel_id, event.parent_channel_id}:
+            return None  # never moderated, not even as a thread
         now = self._clock()
-        fired = self.windows.record(rules, (event.guild_id, event.channel_id), now, is_removed(outcome))
+        fired = self.windows.record(ruleset.heat, (event.guild_id, event.channel_id), now, is_removed(outcome))
         if fired is None:
             return None
         rule, counted = fired
