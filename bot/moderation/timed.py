@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.durations import format_duration
@@ -25,6 +25,8 @@ log = logging.getLogger("modbot.decision")
 
 Sleep = Callable[[float], Awaitable[None]]
 Report = Callable[[str], Awaitable[object]]
+RETRY_S = 300.0  # a refused undo is tried again this much later ...
+RETRIES = 3  # ... this many times in all
 
 
 class TimedCases(CaseNotes, Protocol):
@@ -50,6 +52,7 @@ class TimedActions:
         self._report = report
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._finished: set[int] = set()  # this process's: the store is the record across restarts
+        self._busy: set[int] = set()
 
     @property
     def scheduled(self) -> int:
@@ -76,53 +79,78 @@ class TimedActions:
         now = self._clock()
         for action in await self._store.pending():
             if action.due_at is not None and action.due_at <= now:
-                if await self.run(action):
+                error = await self._run(action, "done", None, final=False)
+                if error == "":
                     ran.append(action)
+                elif error:
+                    self._start_task(action, RETRY_S, RETRIES - 1)
             else:
                 self.schedule(action)
         log.info("timed actions started overdue_run=%d scheduled=%d", len(ran), len(self._tasks))
         return ran
 
     def schedule(self, action: TimedAction) -> None:
-        if action.id in self._tasks or action.id in self._finished or action.due_at is None:
+        if action.due_at is None:
             return
-        self._tasks[action.id] = asyncio.create_task(self._later(action), name=f"modbot-timed-{action.id}")
+        self._start_task(action, max(0.0, (action.due_at - self._clock()).total_seconds()), RETRIES)
 
-    async def _later(self, action: TimedAction) -> None:
-        assert action.due_at is not None
-        await self._sleep(max(0.0, (action.due_at - self._clock()).total_seconds()))
-        self._tasks.pop(action.id, None)
+    def _start_task(self, action: TimedAction, delay: float, tries: int) -> None:
+        if action.id in self._tasks or action.id in self._finished or tries < 1:
+            return
+        task = asyncio.create_task(self._later(action, delay, tries), name=f"modbot-timed-{action.id}")
+        self._tasks[action.id] = task
+
+    async def _later(self, action: TimedAction, delay: float, tries: int) -> None:
+        """Sleep until due, then run; a refused undo (a 5xx, a dropped connection) is tried again RETRY_S later,
+        `tries` times in all, the last failure recorded on the case and reported."""
+        await self._sleep(delay)
         try:
-            await self.run(action)
+            for attempt in range(1, tries + 1):
+                error = await self._run(action, "done", None, final=attempt == tries)
+                if not error:
+                    break
+                await self._sleep(RETRY_S)
         except Exception:  # a database problem: logged; the undo stays pending for the next start
             log.exception("timed action failed id=%s case_id=%s", action.id, action.case_id)
+        finally:
+            if self._tasks.get(action.id) is asyncio.current_task():
+                del self._tasks[action.id]
 
     async def run(self, action: TimedAction, outcome: str = "done", reason: str | None = None) -> bool:
         """Carry the undo out and record it; True when it ran without error (each undo runs once)."""
         return (await self._run(action, outcome, reason)) == ""
 
-    async def _run(self, action: TimedAction, outcome: str, reason: str | None) -> str | None:
-        """None: it had already run; "": done; else what failed."""
-        if action.id in self._finished:
+    async def _run(self, action: TimedAction, outcome: str, reason: str | None, *, final: bool = True) -> str | None:
+        """None: it had already run (or is running); "": done; else what failed. A failure that is not `final`
+        leaves the undo pending, to be tried again."""
+        if action.id in self._finished or action.id in self._busy:
             return None
-        self._finished.add(action.id)
-        case = await self._cases.get_by_id(action.case_id)
-        why = reason or self._why(action, case)
-        error = ""
+        self._busy.add(action.id)
         try:
-            await self._undo(action, case, why, note=reason is None)
-        except RemedyFailed as exc:
-            error = str(exc)
-        if not await self._store.finish(action.id, error or outcome, self._clock()):
-            return None
-        done = self._done_text(action)
-        body = f"{done}: {why}" if not error else f"Could not undo ({action.kind.value}): {error}"
-        await self._cases.add_note(case.id, HEAT_USER_ID, body, self._clock())
-        log.info("timed action guild=%s case=%s kind=%s channel=%s outcome=%r", case.guild_id, case.number,
-                 action.kind.value, action.channel_id, error or outcome)
-        if self._report is not None and reason is None:  # a reversal reports itself
-            await self._report(f"Case #{case.number}: {body} (<#{action.channel_id}>)")
-        return error
+            case = await self._cases.get_by_id(action.case_id)
+            why = reason or self._why(action, case)
+            error = ""
+            try:
+                await self._undo(action, case, why, note=reason is None)
+            except RemedyFailed as exc:
+                error = str(exc)
+            if error and not final:
+                log.warning("timed action refused, will retry guild=%s case=%s kind=%s error=%r", case.guild_id,
+                            case.number, action.kind.value, error)
+                return error
+            self._finished.add(action.id)
+            if not await self._store.finish(action.id, error or outcome, self._clock()):
+                return None
+            done = self._done_text(action)
+            body = f"{done}: {why}" if not error else f"Could not undo ({action.kind.value}): {error}"
+            await self._cases.add_note(case.id, HEAT_USER_ID, body, self._clock())
+            log.info("timed action guild=%s case=%s kind=%s channel=%s outcome=%r", case.guild_id, case.number,
+                     action.kind.value, action.channel_id, error or outcome)
+            if self._report is not None and reason is None:  # a reversal reports itself
+                await self._report(f"Case #{case.number}: {body} (<#{action.channel_id}>)")
+            return error
+        finally:
+            self._busy.discard(action.id)
 
     async def undo_case(self, case: Case, reason: str) -> tuple[list[str], list[str]]:
         """A heat case reversed: run its pending undos now. Returns (what was undone, what failed)."""
@@ -171,6 +199,4 @@ class TimedActions:
 
 def format_duration_s(seconds: int) -> str:
     """`30` -> `30s`; `0` -> `off`."""
-    from datetime import timedelta
-
     return format_duration(timedelta(seconds=seconds)) if seconds > 0 else "off"

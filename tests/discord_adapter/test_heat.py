@@ -122,3 +122,33 @@ async def test_a_refused_thread_edit_is_reported_on_the_case_not_crashed(world: 
     await post(world, "still moderated, idiot")  # the bot carries on
     assert len(await all_cases(world.app.cases)) == 4
     assert world.env.errors == []
+
+
+async def test_a_refused_unlock_is_tried_again_and_a_lasting_refusal_is_reported(world: World) -> None:
+    use_heat_rules(world)
+    await post(world, "idiot", "idiot", "idiot", "idiot", "idiot", "idiot", "idiot", "fine")
+    _, lock = await heat_cases(world)
+    assert thread_state(world) == (30, True)
+
+    world.env.inject_error("PATCH", f"/channels/{world.thread.id}", status=500, times=1)
+    await world.env.advance_time(2 * 3600 + 1)
+    assert thread_state(world) == (30, True)  # refused once: still locked, tried again 5 minutes later
+    await world.env.advance_time(301)
+    assert thread_state(world) == (30, False)
+    (note,) = await world.app.cases.notes(lock.id)
+    assert note.body == "Thread unlocked: the lock 2h ended"
+
+
+async def test_an_unlock_refused_every_time_is_recorded_and_reported(world: World) -> None:
+    use_heat_rules(world)
+    await post(world, "idiot", "idiot", "idiot", "idiot", "idiot", "idiot", "idiot", "fine")
+    _, lock = await heat_cases(world)
+    world.env.inject_error("PATCH", f"/channels/{world.thread.id}", status=403, code=50013,
+                           message="Missing Permissions", times=None)
+    await world.env.advance_time(2 * 3600 + 1 + 3 * 301)
+    assert thread_state(world) == (30, True)
+    (note,) = await world.app.cases.notes(lock.id)
+    assert note.body == "Could not undo (unlock): lock: 403 Missing Permissions (50013)"
+    assert "Could not undo (unlock)" in (world.mod_log.last_message.content or "")  # type: ignore[union-attr]
+    assert await world.app.storage.timed_actions.pending() == []
+    assert world.env.errors == []
