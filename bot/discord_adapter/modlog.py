@@ -65,7 +65,8 @@ def case_embed(case: Case, enforcement: Enforcement | None = None) -> discord.Em
     colour = _GREY if shadow else (_RED if errors else _ORANGE)
     title = f"Case #{case.number}" + (" (shadow: nothing was done)" if shadow else "")
     embed = discord.Embed(title=title, colour=colour, timestamp=case.created_at)
-    if case.user_id == HEAT_USER_ID and any(action.kind in HEAT_KINDS for action in case.actions):
+    heat = case.user_id == HEAT_USER_ID and any(action.kind in HEAT_KINDS for action in case.actions)
+    if heat:  # heat control's case: about a thread, judged by no model
         embed.add_field(name="Thread", value=f"<#{case.channel_id}> (heat control)", inline=True)
     else:
         embed.add_field(name="User", value=f"<@{case.user_id}> ({case.user_id})", inline=True)
@@ -76,7 +77,8 @@ def case_embed(case: Case, enforcement: Enforcement | None = None) -> discord.Em
         ranked = sorted(case.scores.items(), key=lambda item: item[1], reverse=True)
         labels = ", ".join(f"{label} {score:.2f}" for label, score in ranked[:8])
         embed.add_field(name="Labels", value=_clip(labels), inline=False)
-    embed.add_field(name="Model", value=model_line(case), inline=True)
+    if not heat:
+        embed.add_field(name="Model", value=model_line(case), inline=True)
     if case.variant is not None:
         embed.add_field(name="Matched on", value=f"{case.variant.value} text", inline=True)
     embed.add_field(name="Action", value=", ".join(str(action) for action in case.actions) or "none", inline=True)

@@ -60,6 +60,7 @@ async def test_a_heated_thread_gets_slowmode_then_is_locked_and_unlocked_when_th
     fields = {field.name: field.value for field in embed.fields}
     assert embed.title == f"Case #{slow.number}" and fields["Rule"] == "heat[0]"
     assert fields["Thread"] == f"<#{world.thread.id}> (heat control)" and "User" not in fields
+    assert "Model" not in fields and fields["Done"] == "slowmode"
     assert fields["Action"] == "slowmode 30s" and fields["Reason"] == slow.reason
 
     await post(world, "idiot", "idiot again", "idiot three", "idiot four")  # 6 of 8 removed: 75 %
