@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+import pytest
 
 from bot.app import App
 from bot.records import ActionKind, CaseStatus, MessageEvent, TimedKind
@@ -113,3 +116,29 @@ async def test_reversing_a_heat_case_unlocks_now_and_cancels_the_timed_unlock(tm
         assert [await app.cases.count_for_user(GUILD, author) for author in (71, 72)] == [1, 1]
         assert await app.storage.strikes.active(GUILD, 0) == 0
         assert (await app.cases.verify()).problems == []
+
+
+async def test_a_lock_without_an_end_waits_for_a_moderator_and_logs_one_decision_line(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings, clock = settings_in(tmp_path), Clock()
+    (tmp_path / "rules.yaml").write_text(RULES.replace("lock 2h", "lock"), encoding="utf-8")
+    remedies = RecordingRemedies()
+    caplog.set_level(logging.INFO, logger="modbot.decision")
+    async with App.open(settings, scorer=StaticScorer(), clock=clock) as app:
+        moderation = app.moderation(RecordingEnforcer(), remedies, threads=remedies)
+        for number, text in enumerate(["hateful", "hateful", "hateful", "ok", "hateful"], start=1):
+            await moderation.pipeline.handle(event(number, text))
+        (case,) = [case for case in await all_cases(app.cases) if case.rule_id == "heat[0]"]
+        assert [str(a) for a in case.actions] == ["lock"]
+        assert moderation.timed is not None and moderation.timed.scheduled == 0
+        assert await app.storage.timed_actions.pending() == []  # nothing timed ...
+        (unlock,) = await app.storage.timed_actions.for_case(case.id)  # ... but an unlock for a reversal
+        assert unlock.kind is TimedKind.UNLOCK and unlock.due_at is None
+        clock.now += timedelta(days=30)
+        assert await moderation.timed.start() == [] and remedies.done == []
+        await moderation.reverser.reverse(GUILD, case.number, 9, "over")
+        assert remedies.done == [f"unlock {THREAD}"]
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("heat ")]
+    assert len(lines) == 1  # one act, and the fifth message (the level held) none
+    assert "rule=heat[0] messages=4 removed=3 share=0.75 within=10m" in lines[0] and "applied=lock" in lines[0]
