@@ -29,14 +29,16 @@ from bot.moderation.appeals import AppealService
 from bot.moderation.calibrate import CalibrationService
 from bot.moderation.carry_out import CaseExecutor, NullEnforcer
 from bot.moderation.exemptions import RuntimeExemptions
+from bot.moderation.heat_control import CaseReport, HeatMonitor
 from bot.moderation.history import HistoryService
 from bot.moderation.manual import ManualActions
 from bot.moderation.pipeline import ModerationPipeline
 from bot.moderation.preview import PreviewService
-from bot.moderation.remedies import Remedies
+from bot.moderation.remedies import Remedies, ThreadRemedies
 from bot.moderation.reversal import CaseReverser
 from bot.moderation.reviews import ReviewDesk
 from bot.moderation.rules import RulesHolder
+from bot.moderation.timed import Report, TimedActions
 from bot.protocols import Clock, Enforcer, Scorer
 from bot.records import Erased, RuntimeFeed
 from bot.settings import FeedSettings, Settings, SettingsHolder
@@ -51,6 +53,7 @@ from bot.storage.runtime_feeds import RuntimeFeedStore
 from bot.storage.stats import StatsStore
 from bot.storage.strikes import StrikeLedger
 from bot.storage.suggestions import SuggestionRepository
+from bot.storage.timed_actions import TimedActionStore
 from bot.storage.verdicts import VerdictLog
 
 if TYPE_CHECKING:
@@ -105,6 +108,7 @@ class Storage:
     articles: ArticleStore
     runtime_feeds: RuntimeFeedStore
     verdicts: VerdictLog
+    timed_actions: TimedActionStore  # heat control's pending undos (migration 0012)
 
     @classmethod
     @contextlib.asynccontextmanager
@@ -122,6 +126,7 @@ class Storage:
                 articles=ArticleStore(db),
                 runtime_feeds=RuntimeFeedStore(db),
                 verdicts=VerdictLog(db),
+                timed_actions=TimedActionStore(db),
             )
 
     async def purge(self, older_than: datetime) -> Erased:
@@ -207,6 +212,8 @@ class Moderation:
     reviews: ReviewDesk
     appeals: AppealService
     history: HistoryService
+    timed: TimedActions | None = None  # heat control's undos; None without a platform to act on threads
+    heat: HeatMonitor | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,10 +260,24 @@ class App:
     def cases(self) -> CaseRepository:
         return self.storage.cases
 
-    def moderation(self, enforcer: Enforcer, remedies: Remedies) -> Moderation:
+    def moderation(
+        self, enforcer: Enforcer, remedies: Remedies, *, threads: ThreadRemedies | None = None,
+        report_case: CaseReport | None = None, notice: Report | None = None,
+    ) -> Moderation:
+        """The moderation services; with `threads` (the platform's thread remedies) heat control too, its heat
+        cases posted through `report_case` and its timed undos reported through `notice`."""
         storage = self.storage
         executor = CaseExecutor(enforcer, storage.cases)
-        reverser = CaseReverser(storage.cases, remedies, self.clock)
+        timed = (
+            TimedActions(storage.timed_actions, threads, storage.cases, self.clock, report=notice)
+            if threads is not None else None
+        )
+        heat = (
+            HeatMonitor(rules=self.exemptions, cases=storage.cases, executor=executor, timed=timed,
+                        threads=threads, clock=self.clock, report=report_case)
+            if timed is not None and threads is not None else None
+        )
+        reverser = CaseReverser(storage.cases, remedies, self.clock, timed)
         settings = self.settings.current
         return Moderation(
             executor=executor,
@@ -268,6 +289,7 @@ class App:
                 clock=self.clock,
                 on_timeout=settings.scoring.on_timeout,
                 explanations=storage.cases,
+                observer=heat,
             ),
             reverser=reverser,
             manual=ManualActions(
@@ -279,6 +301,8 @@ class App:
             ),
             appeals=AppealService(storage.appeals, storage.cases, reverser),
             history=HistoryService(storage.cases, storage.strikes, storage.reviews, storage.appeals),
+            timed=timed,
+            heat=heat,
         )
 
     def previewer(self) -> PreviewService:
@@ -324,7 +348,10 @@ def build_bot(
     enforcer = DiscordEnforcer(
         client, appeal_hint=settings.current.discord.appeal_hint, flags=board, appeal_button=appeal_button.appeal
     )
-    moderation = app.moderation(enforcer, DiscordRemedies(client))
+    remedies = DiscordRemedies(client)
+    moderation = app.moderation(
+        enforcer, remedies, threads=remedies, report_case=modlog.post_case, notice=modlog.notice
+    )
     publisher = DiscordPublisher(client)
     fetch = fetcher or http_fetcher(settings.current)
 
@@ -365,6 +392,7 @@ def build_bot(
         chain_head=app.storage.cases.chain_head,
         preview=app.previewer(),
         calibration=app.calibration(),
+        timed=moderation.timed,
     )
     client.install(services, parts, hook=hook)
     return client

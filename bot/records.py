@@ -23,6 +23,12 @@ class ActionKind(enum.StrEnum):
     TIMEOUT = "timeout"
     KICK = "kick"
     BAN = "ban"
+    SLOWMODE = "slowmode"  # heat control only: a thread's slowmode, `duration` the delay between messages
+    LOCK = "lock"  # heat control only: lock a thread, for `duration` (None: until a moderator unlocks it)
+
+
+# The actions only heat rules (`heat:` in the rules file) take: they act on a thread, not on a member.
+HEAT_KINDS: frozenset[ActionKind] = frozenset({ActionKind.SLOWMODE, ActionKind.LOCK})
 
 
 # Order used when several actions are carried out: remove the message first, tell the user,
@@ -34,13 +40,15 @@ ACTION_ORDER: tuple[ActionKind, ...] = (
     ActionKind.TIMEOUT,
     ActionKind.KICK,
     ActionKind.BAN,
+    ActionKind.SLOWMODE,
+    ActionKind.LOCK,
 )
 
 
 @dataclass(frozen=True, slots=True)
 class Action:
     kind: ActionKind
-    duration: timedelta | None = None  # timeouts only
+    duration: timedelta | None = None  # a timeout's length, a slowmode's delay, a lock's length (None: no end)
 
     def __str__(self) -> str:
         if self.duration is None:
@@ -54,6 +62,12 @@ class Action:
         kind = ActionKind(name.lower())
         if kind is ActionKind.TIMEOUT:
             return cls(kind, parse_duration(rest or "1h"))
+        if kind is ActionKind.SLOWMODE:
+            if not rest.strip():
+                raise ValueError("slowmode takes the delay between messages, like 'slowmode 30s'")
+            return cls(kind, parse_duration(rest))
+        if kind is ActionKind.LOCK:
+            return cls(kind, parse_duration(rest) if rest.strip() else None)
         if rest.strip():
             raise ValueError(f"{kind.value} takes no duration")
         return cls(kind)
@@ -374,6 +388,32 @@ class ModerationOutcome:
     case: Case | None
     enforcement: Enforcement
     duplicate: bool = False
+
+
+# -- Heat control: timed undos of a thread's slowmode or lock (bot/moderation/timed.py) ---------------------------
+
+
+HEAT_USER_ID = 0  # a heat case's user: nobody (it acts on a thread); no member's history or strikes count it
+
+
+class TimedKind(enum.StrEnum):
+    UNLOCK = "unlock"  # unlock the thread
+    SLOWMODE_RESET = "slowmode_reset"  # set the thread's slowmode back to `value` seconds
+
+
+@dataclass(frozen=True, slots=True)
+class TimedAction:
+    """An undo of a heat case's action: run at `due_at`, or when the case is reversed (`due_at` None: only then)."""
+
+    id: int
+    guild_id: int
+    case_id: int
+    channel_id: int
+    kind: TimedKind
+    due_at: datetime | None
+    value: int | None = None  # slowmode_reset: the delay the thread had before, in seconds
+    done_at: datetime | None = None
+    outcome: str | None = None  # "done", "reversed", "cancelled: ...", or what failed
 
 
 # -- Case log: queries and notes -----------------------------------------------------------------------------------

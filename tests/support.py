@@ -113,6 +113,16 @@ class RecordingRemedies:
         self.done.append(f"restore {case.number}")
         return 999
 
+    # ThreadRemedies (heat control)
+    async def slowmode_delay(self, guild_id: int, channel_id: int) -> int:
+        return 5
+
+    async def set_slowmode(self, guild_id: int, channel_id: int, seconds: int, reason: str) -> None:
+        self.done.append(f"slowmode {channel_id} {seconds}")
+
+    async def unlock(self, guild_id: int, channel_id: int, reason: str, note: str | None = None) -> None:
+        self.done.append(f"unlock {channel_id}")
+
 
 class FixedRules:
     """The same rules in every server (`RulesForGuild` over one RuleSet)."""

@@ -49,7 +49,8 @@ def check(cli: CliContext, path: Path | None) -> None:
     shadow = sum(rule.shadow for rule in rules.rules)
     click.echo(
         f"{target}: OK: {len(rules.rules)} rules ({shadow} in shadow mode), {len(rules.profiles)} profiles, "
-        f"{len(rules.escalation)} escalation steps; labels used: {', '.join(sorted(rules.labels)) or 'none'}"
+        f"{len(rules.escalation)} escalation steps, {len(rules.heat)} heat rules; "
+        f"labels used: {', '.join(sorted(rules.labels)) or 'none'}"
         + (f"; {len(rules.warnings)} rules cannot fire with {scorer_name(scoring)} (warnings above)"
            if rules.warnings else "")
     )

@@ -196,6 +196,8 @@ class ModBot(commands.Bot):
         return True
 
     async def close(self) -> None:
+        if self._installed is not None and self.services.timed is not None:
+            await self.services.timed.stop()  # pending undos stay in the database for the next start
         if self._head_task is not None:
             self._head_task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):

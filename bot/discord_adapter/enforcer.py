@@ -1,4 +1,5 @@
-"""Carries decisions out on Discord: delete, warn by DM, timeout, kick, ban, and flag for review.
+"""Carries decisions out on Discord: delete, warn by DM, timeout, kick, ban, flag for review, and heat control's
+slowmode and lock of a thread (with a short note in the thread saying why).
 
 Every failure of an action, of any kind (403 missing permission or role hierarchy, 404 already gone, other HTTP
 errors, a dropped connection, a timeout), is caught per action and returned in `Enforcement.errors`; one failed
@@ -14,11 +15,14 @@ from typing import Protocol
 import discord
 
 from bot.discord_adapter.appeal import AppealButton, appeal_view
+from bot.discord_adapter.failures import DISCORD_FAILURES
+from bot.durations import format_duration
 from bot.records import ACTION_ORDER, Action, ActionKind, Case, Enforcement
 
 log = logging.getLogger(__name__)
 
 MAX_TIMEOUT = timedelta(days=28)  # Discord's limit
+MAX_SLOWMODE = timedelta(hours=6)  # Discord's limit
 DEFAULT_TIMEOUT = timedelta(hours=1)
 _NO_MENTIONS = discord.AllowedMentions.none()
 
@@ -69,6 +73,18 @@ def warning_text(case: Case, notice: str | None, appeal_hint: str) -> str:
         lines.append(appeal_hint)
     lines.append(f"Case #{case.number} · <#{case.channel_id}>")
     return "\n".join(lines)
+
+
+def heat_note(case: Case, action: Action) -> str:
+    """The note heat control posts in the thread: what it did, for how long, and why (the window's figures)."""
+    why = case.reason.removeprefix("heat: ").split(" (rule:", 1)[0]
+    if action.kind is ActionKind.SLOWMODE:
+        delay = format_duration(action.duration or timedelta(0))
+        head = f"🐢 Slowmode is on in this thread: one message every {delay} per person"
+    else:
+        length = f"for {format_duration(action.duration)}" if action.duration else "until a moderator unlocks it"
+        head = f"🔒 This thread is locked {length}"
+    return f"{head}. The discussion got heated: {why}. (modbot case #{case.number})"
 
 
 class DiscordEnforcer:
@@ -133,6 +149,24 @@ class DiscordEnforcer:
             await self._guild(case.guild_id).kick(discord.Object(case.user_id), reason=reason)
         elif kind is ActionKind.BAN:
             await self._guild(case.guild_id).ban(discord.Object(case.user_id), reason=reason, delete_message_seconds=0)
+        elif kind in (ActionKind.SLOWMODE, ActionKind.LOCK):
+            return await self._heat(case, action, reason)
+        return None
+
+    async def _heat(self, case: Case, action: Action, reason: str) -> str | None:
+        """Slowmode or lock the case's thread, then say why in it; a note that fails is a remark, not a failure."""
+        channel = self._client.get_channel(case.channel_id) or await self._client.fetch_channel(case.channel_id)
+        if not isinstance(channel, discord.Thread):
+            raise ActionFailed(f"channel {case.channel_id} is not a thread")
+        if action.kind is ActionKind.SLOWMODE:
+            delay = min(action.duration or timedelta(0), MAX_SLOWMODE)
+            await channel.edit(slowmode_delay=int(delay.total_seconds()), reason=reason)
+        else:
+            await channel.edit(locked=True, reason=reason)
+        try:
+            await channel.send(heat_note(case, action), allowed_mentions=_NO_MENTIONS)
+        except DISCORD_FAILURES as exc:
+            return f"{describe_error(action.kind, exc)} (done; the note in the thread was not posted)"
         return None
 
     def _guild(self, guild_id: int) -> discord.Guild:

@@ -7,7 +7,7 @@ import logging
 import discord
 
 from bot.discord_adapter.failures import DISCORD_FAILURES
-from bot.records import Case, CaseStatus, Enforcement, Explanation
+from bot.records import HEAT_KINDS, HEAT_USER_ID, Case, CaseStatus, Enforcement, Explanation
 from bot.settings import SettingsHolder
 
 log = logging.getLogger(__name__)
@@ -65,7 +65,11 @@ def case_embed(case: Case, enforcement: Enforcement | None = None) -> discord.Em
     colour = _GREY if shadow else (_RED if errors else _ORANGE)
     title = f"Case #{case.number}" + (" (shadow: nothing was done)" if shadow else "")
     embed = discord.Embed(title=title, colour=colour, timestamp=case.created_at)
-    embed.add_field(name="User", value=f"<@{case.user_id}> ({case.user_id})", inline=True)
+    heat = case.user_id == HEAT_USER_ID and any(action.kind in HEAT_KINDS for action in case.actions)
+    if heat:  # heat control's case: about a thread, judged by no model
+        embed.add_field(name="Thread", value=f"<#{case.channel_id}> (heat control)", inline=True)
+    else:
+        embed.add_field(name="User", value=f"<@{case.user_id}> ({case.user_id})", inline=True)
     actor = "modbot" if case.actor_id is None else f"<@{case.actor_id}>"
     embed.add_field(name="By", value=f"{case.actor.value} ({actor})", inline=True)
     embed.add_field(name="Rule", value=case.rule_id or "none", inline=True)
@@ -73,7 +77,8 @@ def case_embed(case: Case, enforcement: Enforcement | None = None) -> discord.Em
         ranked = sorted(case.scores.items(), key=lambda item: item[1], reverse=True)
         labels = ", ".join(f"{label} {score:.2f}" for label, score in ranked[:8])
         embed.add_field(name="Labels", value=_clip(labels), inline=False)
-    embed.add_field(name="Model", value=model_line(case), inline=True)
+    if not heat:
+        embed.add_field(name="Model", value=model_line(case), inline=True)
     if case.variant is not None:
         embed.add_field(name="Matched on", value=f"{case.variant.value} text", inline=True)
     embed.add_field(name="Action", value=", ".join(str(action) for action in case.actions) or "none", inline=True)

@@ -1,7 +1,9 @@
-"""Undoing actions on Discord (lift a timeout, unban, restore a removed message): `Remedies` for `CaseReverser`."""
+"""Undoing actions on Discord (lift a timeout, unban, restore a removed message): `Remedies` for `CaseReverser`;
+and a thread's slowmode and lock: `ThreadRemedies` for heat control (bot/moderation/timed.py)."""
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import discord
@@ -17,7 +19,8 @@ _NO_MENTIONS = discord.AllowedMentions.none()
 
 
 class DiscordRemedies:
-    """Implements `bot.moderation.remedies.Remedies` on Discord: lift a timeout, unban, restore a message."""
+    """Implements `bot.moderation.remedies.Remedies` on Discord: lift a timeout, unban, restore a message; and
+    `ThreadRemedies`: read and set a thread's slowmode, unlock it."""
 
     def __init__(self, client: discord.Client) -> None:
         self._client = client
@@ -46,6 +49,41 @@ class DiscordRemedies:
             raise RemedyFailed("ban: the user is no longer banned") from exc
         except discord.HTTPException as exc:
             raise RemedyFailed(describe_error(ActionKind.BAN, exc)) from exc
+
+    async def _thread(self, channel_id: int, kind: ActionKind) -> discord.Thread:
+        try:
+            channel = self._client.get_channel(channel_id) or await self._client.fetch_channel(channel_id)
+        except discord.HTTPException as exc:
+            raise RemedyFailed(describe_error(kind, exc)) from exc
+        except DISCORD_FAILURES as exc:
+            raise RemedyFailed(f"{kind.value}: {exc}") from exc
+        if not isinstance(channel, discord.Thread):
+            raise RemedyFailed(f"{kind.value}: channel {channel_id} is not a thread")
+        return channel
+
+    async def slowmode_delay(self, guild_id: int, channel_id: int) -> int:
+        return (await self._thread(channel_id, ActionKind.SLOWMODE)).slowmode_delay
+
+    async def set_slowmode(self, guild_id: int, channel_id: int, seconds: int, reason: str) -> None:
+        thread = await self._thread(channel_id, ActionKind.SLOWMODE)
+        try:
+            await thread.edit(slowmode_delay=seconds, reason=reason)
+        except discord.HTTPException as exc:
+            raise RemedyFailed(describe_error(ActionKind.SLOWMODE, exc)) from exc
+        except DISCORD_FAILURES as exc:
+            raise RemedyFailed(f"slowmode: {exc}") from exc
+
+    async def unlock(self, guild_id: int, channel_id: int, reason: str, note: str | None = None) -> None:
+        thread = await self._thread(channel_id, ActionKind.LOCK)
+        try:
+            await thread.edit(locked=False, reason=reason)
+        except discord.HTTPException as exc:
+            raise RemedyFailed(describe_error(ActionKind.LOCK, exc)) from exc
+        except DISCORD_FAILURES as exc:
+            raise RemedyFailed(f"lock: {exc}") from exc
+        if note is not None:
+            with contextlib.suppress(*DISCORD_FAILURES):  # unlocked all the same: the note is a courtesy
+                await thread.send(note, allowed_mentions=_NO_MENTIONS)
 
     async def restore(self, case: Case) -> int:
         """Repost a removed message through a webhook under the author's name and avatar, marked as restored."""

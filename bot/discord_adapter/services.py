@@ -23,6 +23,7 @@ from bot.moderation.ports import CaseBook, ReviewStore
 from bot.moderation.preview import PreviewService
 from bot.moderation.reversal import CaseReverser
 from bot.moderation.rules import RulesHolder
+from bot.moderation.timed import TimedActions
 from bot.protocols import Clock, Scorer
 from bot.records import Appeal, ChainHead, FeedState, ReviewItem, ReviewStatus, RuntimeFeed, StoredArticle
 from bot.settings import SettingsHolder
@@ -83,6 +84,7 @@ class BotServices:
     chain_head: HeadSource
     preview: PreviewService  # /rules preview: a candidate rules file replayed on stored history
     calibration: CalibrationService  # /stats: precision per score rule on moderators' verdicts
+    timed: TimedActions | None = None  # heat control's timed undos: started with the bot, stopped with it
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ from bot.moderation.carry_out import CaseExecutor
 from bot.moderation.explain import explain
 from bot.moderation.mention import review_mentions
 from bot.moderation.normalize import highest_reading, normalize
-from bot.moderation.ports import ExplanationLog, RulesForGuild
+from bot.moderation.ports import ExplanationLog, OutcomeObserver, RulesForGuild
 from bot.moderation.rules import RuleInput, decide
 from bot.protocols import CaseStore, Clock, Scorer
 from bot.records import (
@@ -106,6 +106,7 @@ class ModerationPipeline:
         clock: Clock,
         on_timeout: Literal["flag", "allow"] = "flag",
         explanations: ExplanationLog | None = None,
+        observer: OutcomeObserver | None = None,
     ) -> None:
         self._scorer = scorer
         self._rules = rules
@@ -114,6 +115,7 @@ class ModerationPipeline:
         self._clock = clock
         self._on_timeout = on_timeout
         self._explanations = explanations
+        self._observer = observer  # heat control (bot/moderation/heat_control.py)
         self._in_flight: set[tuple[int, str]] = set()
 
     async def judge(self, event: MessageEvent) -> tuple[NormalizedText, Scores, Decision]:
@@ -190,7 +192,13 @@ class ModerationPipeline:
             case.number if case else None, ",".join(k.value for k in enforcement.applied),
             len(enforcement.errors), ",".join(f"{k}={v:.2f}" for k, v in sorted(scores.values.items())),
         )
-        return ModerationOutcome(event, text, scores, decision, case, enforcement)
+        outcome = ModerationOutcome(event, text, scores, decision, case, enforcement)
+        if self._observer is not None:
+            try:
+                await self._observer.observe(outcome)
+            except Exception:  # the message's own case stands; heat control failing must not undo it
+                log.exception("heat control failed guild=%s channel=%s", event.guild_id, event.channel_id)
+        return outcome
 
     async def _explained(self, case: Case, text: NormalizedText, scores: Scores, decision: Decision) -> Case:
         assert self._explanations is not None

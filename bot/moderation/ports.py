@@ -17,9 +17,12 @@ from bot.records import (
     Enforcement,
     Explanation,
     JudgedMessage,
+    ModerationOutcome,
     ReviewDraft,
     ReviewItem,
     ReviewStatus,
+    TimedAction,
+    TimedKind,
 )
 
 
@@ -87,3 +90,28 @@ class VerdictSource(Protocol):
     """Moderators' verdicts on automatic cases, that calibration learns from."""
 
     async def verdicts(self, rule_id: str | None = None, guild_id: int | None = None) -> list[CaseVerdict]: ...
+
+
+class TimedActionStore(Protocol):
+    """Heat control's pending undos (unlock a thread, reset its slowmode), kept across restarts."""
+
+    async def add(
+        self, guild_id: int, case_id: int, channel_id: int, kind: TimedKind, due_at: datetime | None,
+        value: int | None = None,
+    ) -> TimedAction: ...
+
+    async def pending(self) -> list[TimedAction]: ...
+
+    async def for_case(self, case_id: int) -> list[TimedAction]: ...
+
+    async def finish(self, action_id: int, outcome: str, at: datetime | None = None) -> bool: ...
+
+
+class CaseNotes(Protocol):
+    async def add_note(self, case_id: int, author_id: int, body: str, at: datetime | None = None) -> CaseNote: ...
+
+
+class OutcomeObserver(Protocol):
+    """Told every outcome the pipeline reaches, after it was carried out (heat control)."""
+
+    async def observe(self, outcome: ModerationOutcome) -> object: ...

@@ -23,3 +23,15 @@ class Remedies(Protocol):
     async def restore(self, case: Case) -> int:
         """Repost a removed message as it was; returns the new message's id."""
         ...
+
+
+class ThreadRemedies(Protocol):
+    """What heat control needs to undo on a thread: read and set its slowmode, unlock it (posting `note` there)."""
+
+    async def slowmode_delay(self, guild_id: int, channel_id: int) -> int:
+        """The thread's slowmode now, in seconds (0: none)."""
+        ...
+
+    async def set_slowmode(self, guild_id: int, channel_id: int, seconds: int, reason: str) -> None: ...
+
+    async def unlock(self, guild_id: int, channel_id: int, reason: str, note: str | None = None) -> None: ...

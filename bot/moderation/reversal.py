@@ -1,5 +1,6 @@
 """Reversing a case (/case reverse, an approved review, an upheld appeal): undo what can be undone on the
-platform (lift a timeout, unban, restore a removed message), mark the case reversed, record who did it."""
+platform (lift a timeout, unban, restore a removed message, unlock a thread or set its slowmode back), mark the
+case reversed, record who did it."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Protocol
 
 from bot.moderation.remedies import Remedies, RemedyFailed
 from bot.protocols import Clock
-from bot.records import ActionKind, Case, CaseStatus
+from bot.records import HEAT_KINDS, ActionKind, Case, CaseStatus
 
 log = logging.getLogger("modbot.decision")
 
@@ -21,6 +22,12 @@ class ReversibleCases(Protocol):
     async def reverse(
         self, guild_id: int, number: int, by: int, reason: str, at: datetime | None = None
     ) -> Case: ...
+
+
+class CaseUndos(Protocol):
+    """Heat control's recorded undos of a case (bot/moderation/timed.py): run them now."""
+
+    async def undo_case(self, case: Case, reason: str) -> tuple[list[str], list[str]]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,10 +50,13 @@ class ReversalResult:
 
 
 class CaseReverser:
-    def __init__(self, cases: ReversibleCases, remedies: Remedies, clock: Clock) -> None:
+    def __init__(
+        self, cases: ReversibleCases, remedies: Remedies, clock: Clock, undos: CaseUndos | None = None
+    ) -> None:
         self._cases = cases
         self._remedies = remedies
         self._clock = clock
+        self._undos = undos
 
     async def reverse(self, guild_id: int, number: int, by: int, reason: str) -> ReversalResult:
         case = await self._cases.get(guild_id, number)
@@ -76,6 +86,13 @@ class CaseReverser:
                 undone.append("message restored")
             except RemedyFailed as exc:
                 errors.append(str(exc))
+        if case.status is CaseStatus.ACTIVE and applied & HEAT_KINDS:
+            if self._undos is None:
+                errors.append("slowmode/lock: set the thread back by hand")
+            else:
+                done, failed = await self._undos.undo_case(case, note)
+                undone.extend(done)
+                errors.extend(failed)
         if ActionKind.KICK in applied:
             errors.append("kick: a kicked member must be invited back by hand")
         reversed_case = await self._cases.reverse(guild_id, number, by, reason, self._clock())

@@ -14,7 +14,7 @@ import pytest
 from bot.discord_adapter.demo.driver import run_demo
 from bot.discord_adapter.demo.scenario import bundled_page, load_scenario
 from bot.settings import Settings
-from tests.discord_adapter.conftest import KeywordScorer, write_rules
+from tests.discord_adapter.conftest import RULES, KeywordScorer, write_rules
 
 REPO = Path(__file__).resolve().parents[2]
 ZERO_WIDTH = "\u200b"
@@ -63,6 +63,48 @@ replies:
     assert report.model == "test/keywords 1" and not report.fallback
 
 
+async def test_the_heat_scene_slows_a_heated_thread_then_locks_it_and_unlocks_it_later(tmp_path: Path) -> None:
+    heat = """
+heat:
+  - when: {removed_share: 0.5, within: 10m, min_messages: 4}
+    actions: [slowmode 20s]
+  - when: {removed_share: 0.6, within: 10m, min_messages: 6}
+    actions: [lock 1h]
+"""
+    (tmp_path / "rules.yaml").write_text(RULES.format(exempt_roles=[]) + heat, encoding="utf-8")
+    settings = Settings(database=tmp_path / "demo.db", config_dir=tmp_path, rules_file=Path("rules.yaml"))
+    story = load_scenario(
+        """
+article: {title: "Bridge vote", source: "test", summary: "The town votes on a bridge."}
+people: {ann: "Ann"}
+replies:
+  - {who: ann, says: "Good news for cyclists."}
+heat:
+  article: {title: "Shelter closes", source: "test", summary: "The night shelter moves out of town."}
+  people: {kit: "Kit", joe: "Joe", sue: "Sue"}
+  replies:
+    - {who: joe, says: "what an idiot"}
+    - {who: kit, says: "The annex has showers."}
+    - {who: sue, says: "idiot council"}
+    - {who: kit, says: "Is there a bus?"}
+    - {who: joe, says: "idiot question"}
+    - {who: sue, says: "idiot"}
+"""
+    )
+    lines: list[str] = []
+
+    report = await run_demo(settings, lines.append, scorer=KeywordScorer(), scenario=story)
+
+    text = "\n".join(lines)
+    assert "Heat control (`heat:` in the rules): heat[0] when removed_share 0.5, min_messages 4" in text
+    assert "🐢 Slowmode is on in this thread: one message every 20s per person. The discussion got heated: " \
+           "2 of 4 messages removed (50%) within 10m." in text
+    assert "🔒 This thread is locked for 1h. The discussion got heated: 4 of 6 messages removed (67%)" in text
+    assert "#mod-log | Rule: heat[1]" in text and "60 minutes later (simulated time), the lock ends:" in text
+    assert "🔓 This thread is unlocked again (the lock 1h ended)." in text
+    assert (report.replies, report.heat_cases, report.bot_errors) == (7, 2, ())
+
+
 @pytest.mark.slow
 def test_cli_demo_runs_offline_without_token_and_leaves_cases(tmp_path: Path) -> None:
     config = tmp_path / "config"
@@ -83,8 +125,11 @@ def test_cli_demo_runs_offline_without_token_and_leaves_cases(tmp_path: Path) ->
     assert listed.returncode == 0, listed.stderr
     cases = json.loads(listed.stdout)
     assert len(cases) >= 3
-    auto = [case for case in cases if case["actor"] == "auto"]
+    auto = [case for case in cases if case["actor"] == "auto" and case["message_id"] is not None]
     assert auto and all(case["model"] == "profanity-check" and case["model_fallback"] for case in auto)
+    heat = [case for case in cases if (case["rule"] or "").startswith("heat[")]  # a thread's, judged by no model
+    assert {action for case in heat for action in case["actions"]} >= {"slowmode 30s", "lock 2h"}
+    assert all(case["model"] is None and case["user_id"] == 0 for case in heat)
     assert any(case["actor"] == "moderator" for case in cases)  # a review verdict in the demo
     assert {"delete", "warn"} <= {action for case in cases for action in case["actions"]}
 

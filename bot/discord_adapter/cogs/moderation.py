@@ -33,13 +33,17 @@ class ModerationCog(commands.Cog):
         await self._catch_up()
 
     async def _resume(self) -> None:
-        """Cases recorded before a crash whose actions never ran are carried out now."""
+        """Cases recorded before a crash whose actions never ran are carried out now; heat control's undos that
+        fell due while the bot was down run now, the others are scheduled."""
         resumed = await self.bot.services.pipeline.resume_unenforced()
         if resumed:
             numbers = ", ".join(f"#{case.number}" for case in resumed)
             await self.bot.parts.modlog.notice(
                 f"Carried out {len(resumed)} case(s) interrupted by a restart: {numbers}"
             )
+        timed = self.bot.services.timed
+        if timed is not None:
+            await timed.start()
 
     async def _catch_up(self) -> None:
         report = await catch_up(

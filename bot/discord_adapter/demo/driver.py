@@ -19,6 +19,7 @@ import simcord
 from bot.app import App, build_bot, digest_service
 from bot.digest.publish import ArticlePost
 from bot.discord_adapter.client import ModBot
+from bot.discord_adapter.demo.heat_scene import heat_scene
 from bot.discord_adapter.demo.scenario import Scenario, bundled_page, load_scenario, preview_scene
 from bot.discord_adapter.demo.transcript import SHOW, describe_outcome, render_message
 from bot.protocols import Scorer
@@ -39,6 +40,7 @@ class DemoReport:
     model: str
     fallback: bool
     bot_errors: tuple[str, ...]
+    heat_cases: int = 0  # slowmodes and locks of the heat scene
 
 
 @dataclass
@@ -94,11 +96,16 @@ class _Screen:
         self._names.update({thread.id: thread.name for thread in guild.threads})
         self._seen: set[int] = {m.id for m in mod_log.history()}
 
-    def mod_log_posts(self) -> None:
+    def mod_log_posts(self, names: dict[int, str] | None = None, only: Callable[[discord.Message], bool] | None = None
+                      ) -> None:
+        """Show the new mod-log posts (those `only` accepts; the others are passed over)."""
+        self._names.update(names or {})
         for message in self._mod_log.history():
             if message.id in self._seen:
                 continue
             self._seen.add(message.id)
+            if only is not None and not only(message):
+                continue
             for line in render_message(message, self._names):
                 self._echo(f"{SHOW}#mod-log | {line}")
 
@@ -189,6 +196,9 @@ async def _play(
         screen.mod_log_posts()
 
     await preview_scene(bot.services.preview, guild.id, echo)
+    heat = 0
+    if story.heat is not None:
+        heat = await heat_scene(env, app, bot, story.heat, guild, news, outcomes.drain, screen.mod_log_posts, echo)
 
     cases = await app.cases.find(CaseQuery(guild_id=guild.id))
     judged = await app.storage.messages.count(guild.id)
@@ -196,14 +206,15 @@ async def _play(
     log_posts = len(mod_log.history())
     errors = tuple(f"{type(exc).__name__}: {exc}" for exc in env.errors)
     echo("")
-    echo(f"Done: {len(story.replies)} replies, {judged} judgements (edits count again), {len(cases)} cases, "
-         f"{len(reviews)} review items, {log_posts} mod-log posts.")
+    replies = len(story.replies) + (len(story.heat.replies) if story.heat else 0)
+    echo(f"Done: {replies} replies, {judged} judgements (edits count again), {len(cases)} cases "
+         f"({heat} by heat control), {len(reviews)} review items, {log_posts} mod-log posts.")
     echo(f"Scored by: {model.name} {model.version}" + (" (FALLBACK, see the top)" if model.fallback else ""))
     if errors:
         echo("The bot raised errors: " + "; ".join(errors))
     echo(f"See the cases: modbot --db {app.settings.current.database} cases")
-    return DemoReport(len(story.replies), judged, len(cases), len(reviews), log_posts, model.describe(),
-                      model.fallback, errors)
+    return DemoReport(replies, judged, len(cases), len(reviews), log_posts, model.describe(),
+                      model.fallback, errors, heat)
 
 
 async def _post_article(

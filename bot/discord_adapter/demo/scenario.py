@@ -30,21 +30,43 @@ class DemoReply:
 
 
 @dataclass(frozen=True, slots=True)
+class HeatScene:
+    """A second article whose thread heats up: heat control slows it down, then locks it."""
+
+    article: DemoArticle
+    people: dict[str, str]
+    replies: tuple[DemoReply, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Scenario:
     article: DemoArticle
     people: dict[str, str]  # handle -> display name
     replies: tuple[DemoReply, ...]
+    heat: HeatScene | None = None
+
+
+def _people_and_replies(raw: dict[str, object]) -> tuple[dict[str, str], tuple[DemoReply, ...]]:
+    listed = raw["people"]
+    items = raw["replies"]
+    assert isinstance(listed, dict) and isinstance(items, list), "people is a mapping, replies a list"
+    people = {str(key): str(value) for key, value in listed.items()}
+    replies = tuple(DemoReply(**item) for item in items)
+    unknown = sorted({reply.who for reply in replies} - people.keys())
+    if unknown:
+        raise ValueError(f"replies by people not listed under `people`: {', '.join(unknown)}")
+    return people, replies
 
 
 def load_scenario(text: str | None = None) -> Scenario:
     raw = yaml.safe_load(text if text is not None else _bundled())
     article = DemoArticle(**raw["article"])
-    people = {str(key): str(value) for key, value in raw["people"].items()}
-    replies = tuple(DemoReply(**item) for item in raw["replies"])
-    unknown = sorted({reply.who for reply in replies} - people.keys())
-    if unknown:
-        raise ValueError(f"replies by people not listed under `people`: {', '.join(unknown)}")
-    return Scenario(article, people, replies)
+    people, replies = _people_and_replies(raw)
+    heat = None
+    if raw.get("heat"):
+        heat_people, heat_replies = _people_and_replies(raw["heat"])
+        heat = HeatScene(DemoArticle(**raw["heat"]["article"]), heat_people, heat_replies)
+    return Scenario(article, people, replies, heat)
 
 
 def _bundled() -> str:

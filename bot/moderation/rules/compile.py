@@ -9,6 +9,7 @@ from bot.durations import parse_duration
 from bot.moderation.rules.model import (
     Condition,
     EscalationStep,
+    HeatRule,
     Profile,
     RegexCondition,
     Rule,
@@ -164,6 +165,11 @@ def compile_rules(
         escalation=tuple(
             EscalationStep(step.strikes, parse_duration(step.within), step.actions, step.within.strip())
             for step in file.escalation
+        ),
+        heat=tuple(
+            HeatRule(index, spec.when.removed_share, parse_duration(spec.when.within), spec.when.min_messages,
+                     spec.actions, spec.when.within.strip())
+            for index, spec in enumerate(file.heat)
         ),
         exempt_roles=frozenset(file.exempt.roles),
         exempt_users=frozenset(file.exempt.users),

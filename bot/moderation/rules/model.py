@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from bot.moderation.rules.words import WordMatcher
-from bot.records import Action
+from bot.records import ACTION_ORDER, Action
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +72,39 @@ class EscalationStep:
 
 
 @dataclass(frozen=True, slots=True)
+class HeatRule:
+    """`heat[index]`: when at least `min_messages` were judged in a thread within `within` and `removed_share` of
+    them were removed, do `actions` (slowmode, lock) to the thread. See bot/moderation/heat.py."""
+
+    index: int
+    removed_share: float
+    within: timedelta
+    min_messages: int
+    actions: tuple[Action, ...]
+    within_text: str = ""  # as the rules file writes it
+
+    @property
+    def id(self) -> str:
+        return f"heat[{self.index}]"
+
+    @property
+    def strength(self) -> tuple[int, float, int]:
+        """Which of two rules is stronger: a lock over a slowmode, a longer one over a shorter (a lock without an
+        end strongest), then file order."""
+        def rank(action: Action) -> tuple[int, float]:
+            length = action.duration.total_seconds() if action.duration else float("inf")
+            return ACTION_ORDER.index(action.kind), length
+
+        return (*max(rank(action) for action in self.actions), self.index)
+
+    def describe(self) -> str:
+        from bot.durations import format_duration
+
+        return (f"removed_share {self.removed_share:g}, min_messages {self.min_messages}, "
+                f"within {self.within_text or format_duration(self.within)}")
+
+
+@dataclass(frozen=True, slots=True)
 class Profile:
     id: str
     channels: frozenset[int]
@@ -84,6 +117,7 @@ class RuleSet:
     rules: tuple[Rule, ...]  # highest priority first, file order among equals
     profiles: tuple[Profile, ...] = ()
     escalation: tuple[EscalationStep, ...] = ()
+    heat: tuple[HeatRule, ...] = ()  # thread heat control, in file order
     exempt_roles: frozenset[int] = frozenset()
     exempt_users: frozenset[int] = frozenset()
     exempt_channels: frozenset[int] = frozenset()

@@ -14,10 +14,11 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 
 from bot.durations import parse_duration
 from bot.moderation.rules.regexes import check_pattern
-from bot.records import Action, ActionKind
+from bot.records import HEAT_KINDS, Action, ActionKind
 
 TEMPLATE_FIELDS = frozenset({"rule", "description", "labels", "user", "channel", "appeal"})
 MAX_TIMEOUT = timedelta(days=28)  # Discord refuses longer timeouts ("communication disabled until")
+MAX_SLOWMODE = timedelta(hours=6)  # Discord's largest slowmode delay
 
 
 class _Strict(BaseModel):
@@ -25,7 +26,24 @@ class _Strict(BaseModel):
 
 
 def _parse_action(value: Any) -> Action:
-    """`delete`, `timeout 1h`, or `{timeout: 1h}`."""
+    """`delete`, `timeout 1h`, or `{timeout: 1h}`: a message rule's action (never a heat rule's)."""
+    action = _parse_any_action(value)
+    if action.kind in HEAT_KINDS:
+        raise ValueError(f"{action.kind.value!r} acts on a thread: it belongs under heat[].actions, not here")
+    return action
+
+
+def _parse_heat_action(value: Any) -> Action:
+    """`slowmode 30s`, `lock 2h` or `lock`: what a heat rule does to a thread."""
+    action = _parse_any_action(value)
+    if action.kind not in HEAT_KINDS:
+        raise ValueError(f"heat rules take 'slowmode <delay>' or 'lock [duration]', not {action.kind.value!r}")
+    if action.kind is ActionKind.SLOWMODE and action.duration is not None and action.duration > MAX_SLOWMODE:
+        raise ValueError(f"{str(action)!r}: Discord caps slowmode at 6h; use 6h or less")
+    return action
+
+
+def _parse_any_action(value: Any) -> Action:
     if isinstance(value, Action):
         return value
     if isinstance(value, dict) and len(value) == 1:
@@ -41,7 +59,7 @@ def _parse_action(value: Any) -> Action:
         action = Action.parse(value)
     except ValueError as exc:
         raise ValueError(str(exc)) from exc
-    if action.duration is not None and action.duration > MAX_TIMEOUT:
+    if action.kind is ActionKind.TIMEOUT and action.duration is not None and action.duration > MAX_TIMEOUT:
         raise ValueError(
             f"{value.strip()!r}: Discord caps timeouts at 28 days; use 28d or less, or 'ban'"
         )
@@ -49,6 +67,7 @@ def _parse_action(value: Any) -> Action:
 
 
 ActionSpec = Annotated[Action, BeforeValidator(_parse_action)]
+HeatActionSpec = Annotated[Action, BeforeValidator(_parse_heat_action)]
 
 
 def _check_template(value: str | None) -> str | None:
@@ -163,6 +182,34 @@ class EscalationSpec(_Strict):
         return value
 
 
+class HeatWhen(_Strict):
+    """When a thread is heated: at least `min_messages` judged within `within`, and `removed_share` of them removed."""
+
+    removed_share: float
+    within: str
+    min_messages: int = Field(default=10, ge=1)
+
+    @field_validator("removed_share")
+    @classmethod
+    def _share(cls, value: float) -> float:
+        if not 0.0 < value <= 1.0:
+            raise ValueError("must be between 0 and 1 (a share of the messages, like 0.25)")
+        return value
+
+    @field_validator("within")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+
+class HeatSpec(_Strict):
+    """A heat rule: when a thread's window is this heated, slow it down or lock it."""
+
+    when: HeatWhen
+    actions: tuple[HeatActionSpec, ...] = Field(min_length=1)
+
+
 class ExemptSpec(_Strict):
     roles: tuple[int, ...] = ()
     users: tuple[int, ...] = ()
@@ -181,6 +228,7 @@ class RulesFile(_Strict):
     rules: tuple[RuleSpec, ...] = Field(min_length=1)
     profiles: tuple[ProfileSpec, ...] = ()
     escalation: tuple[EscalationSpec, ...] = ()
+    heat: tuple[HeatSpec, ...] = ()
 
     @field_validator("message")
     @classmethod
