@@ -220,8 +220,8 @@ async def measure(path: Path, history: History, samples: int) -> dict[str, Any]:
                               message_id=event.message_id, actor=Actor.AUTO, actor_id=None, rule_id="toxic",
                               actions=actions, reason="toxicity 0.93 >= 0.90", text=event.content,
                               scores=dict(scores.values), model=MODEL, variant=Variant.NORMALIZED, strike=True)
-            claimed, case = await cases.record_decision(event, hashlib.sha256(event.content.encode()).hexdigest()[:32],
-                                                        scores, decision, draft)
+            digest = hashlib.sha256(f"{event.message_id}".encode()).hexdigest()[:32]
+            claimed, case = await cases.record_decision(event, digest, scores, decision, draft, event.created_at)
             assert claimed and case is not None
 
         async def strike_lookup() -> None:

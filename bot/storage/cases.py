@@ -77,18 +77,14 @@ def _row_to_case(row: aiosqlite.Row) -> Case:
     )
 
 
-async def _insert_case(conn: aiosqlite.Connection, draft: CaseDraft) -> int:
-    created = draft.created_at or utcnow()
+def decided_row(draft: CaseDraft, number: int, created_at: str) -> dict[str, Any]:
+    """The columns of a new case that its hash covers (bot/storage/audit.py), as `_insert_case` stores them
+    (ints and strings read back unchanged); `bot.storage.bulk` builds its rows with this too."""
     model = draft.model
-    async with conn.execute(
-        "SELECT COALESCE(MAX(number), 0) + 1 FROM cases WHERE guild_id = ?", (draft.guild_id,)
-    ) as cursor:
-        row = await cursor.fetchone()
-    number = int(row[0]) if row else 1
-    decided: dict[str, Any] = {
+    return {
         "guild_id": draft.guild_id,
         "number": number,
-        "created_at": to_db_time(created),
+        "created_at": created_at,
         "channel_id": draft.channel_id,
         "message_id": draft.message_id,
         "actor": draft.actor.value,
@@ -102,6 +98,16 @@ async def _insert_case(conn: aiosqlite.Connection, draft: CaseDraft) -> int:
         "model_fallback": int(model.fallback) if model else 0,
         "variant": draft.variant.value if draft.variant else None,
     }
+
+
+async def _insert_case(conn: aiosqlite.Connection, draft: CaseDraft) -> int:
+    created = draft.created_at or utcnow()
+    async with conn.execute(
+        "SELECT COALESCE(MAX(number), 0) + 1 FROM cases WHERE guild_id = ?", (draft.guild_id,)
+    ) as cursor:
+        row = await cursor.fetchone()
+    number = int(row[0]) if row else 1
+    decided = decided_row(draft, number, to_db_time(created))
     cursor = await conn.execute(
         """INSERT INTO cases (guild_id, number, created_at, channel_id, message_id, actor, actor_id, rule_id, actions,
                reason, scores, model_name, model_version, model_fallback, variant, user_id, text, status)
