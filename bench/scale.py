@@ -50,19 +50,21 @@ from bot.records import (  # noqa: E402
     ActionKind,
     Actor,
     CaseDraft,
+    CaseQuery,
     Decision,
     MessageEvent,
     ModelInfo,
     Scores,
+    StatsScope,
     Variant,
 )
 from bot.storage.appeals import AppealRepository  # noqa: E402
 from bot.storage.bulk import AllowedFill, ReviewRow, fill_allowed, judged_for_cases, load_cases, load_reviews  # noqa: E402
-from bot.storage.cases import CaseQuery, CaseRepository  # noqa: E402
+from bot.storage.cases import CaseRepository  # noqa: E402
 from bot.storage.database import Database  # noqa: E402
 from bot.storage.privacy import forget, purge  # noqa: E402
 from bot.storage.reviews import ReviewRepository  # noqa: E402
-from bot.storage.stats import StatsScope, StatsStore  # noqa: E402
+from bot.storage.stats import StatsStore  # noqa: E402
 from bot.storage.strikes import StrikeLedger  # noqa: E402
 
 CASES_PER_DAY = 1500

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -117,7 +118,7 @@ async def test_every_hash_is_the_one_its_row_implies(tmp_path: Path) -> None:
     entries = table(path, """SELECT seq, prev_hash, hash FROM cases UNION ALL
                              SELECT seq, prev_hash, hash FROM case_events ORDER BY seq""")
     assert [row["seq"] for row in entries] == list(range(1, len(entries) + 1))
-    assert all(later["prev_hash"] == earlier["hash"] for earlier, later in zip(entries, entries[1:], strict=False))
+    assert all(later["prev_hash"] == earlier["hash"] for earlier, later in pairwise(entries))
     assert len({row["hash"] for row in entries}) == len(entries)
     # an edited decision is caught: the hash is over the row, not just a well-formed chain
     with sqlite3.connect(path) as conn:

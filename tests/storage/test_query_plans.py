@@ -14,12 +14,12 @@ from typing import Any
 
 import pytest
 
-from bot.records import Action, ActionKind, Actor, CaseDraft, Decision, MessageEvent, ModelInfo, Scores
+from bot.records import Action, ActionKind, Actor, CaseDraft, Decision, MessageEvent, ModelInfo, Scores, StatsScope
 from bot.storage import Database
 from bot.storage.bulk import JudgedMessage, ReviewRow, load_cases, load_judged, load_reviews
 from bot.storage.cases import CaseRepository
 from bot.storage.privacy import purge
-from bot.storage.stats import StatsScope, StatsStore
+from bot.storage.stats import StatsStore
 from bot.storage.strikes import StrikeLedger
 
 NOW = datetime.now(UTC)
@@ -52,7 +52,7 @@ async def traced(db: Database, operation: Callable[[], Awaitable[Any]]) -> list[
     try:
         await operation()
     finally:
-        await conn.set_trace_callback(None)
+        await conn.set_trace_callback(None)  # type: ignore[arg-type]  # sqlite3 takes None: no callback
     return [sql for sql in statements if sql.lstrip().upper().startswith(("SELECT", "UPDATE", "DELETE", "WITH"))]
 
 
