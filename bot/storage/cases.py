@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import sqlite3
 from collections.abc import Iterable
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import aiosqlite
@@ -167,7 +169,40 @@ _VERIFY_CASES = (  # sql-audited: built from constant column names
     + " FROM cases c ORDER BY c.seq, c.id"
 )
 _VERIFY_EVENTS = "SELECT " + ", ".join(audit.EVENT_COLUMNS) + " FROM case_events ORDER BY seq"  # noqa: S608
+_VERIFY_NOTES = "SELECT id, case_id, author_id, body, created_at FROM case_notes"
+_VERIFY_HEAD = "SELECT seq, hash FROM chain_head WHERE one = 1"
 _CHUNK = 4096
+
+
+def _verify_file(path: Path, witness: ChainHead | None) -> audit.ChainReport:
+    """`CaseRepository.verify` on a read-only connection of its own (run in a thread)."""
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
+    try:
+        conn.execute("BEGIN")  # one snapshot for every query below
+        verifier = audit.ChainVerifier(witness)
+        case, event = verifier.case, verifier.event
+        events = conn.execute(_VERIFY_EVENTS)
+        pending = next(events, None)
+        cases = conn.execute(_VERIFY_CASES)
+        cases.arraysize = _CHUNK
+        while rows := cases.fetchmany():
+            for row in rows:
+                seq = row[0]
+                # an event before this case in the chain goes first (a case without a seq sorts first)
+                while pending is not None and seq is not None and pending[0] < seq:
+                    event(pending)
+                    pending = next(events, None)
+                case(row)
+        if pending is not None:
+            event(pending)
+            for pending in events:
+                event(pending)
+        verifier.notes(conn.execute(_VERIFY_NOTES).fetchall())
+        recorded = conn.execute(_VERIFY_HEAD).fetchone()
+        conn.execute("ROLLBACK")
+    finally:
+        conn.close()
+    return verifier.finish(ChainHead(int(recorded[0]), str(recorded[1])) if recorded else None)
 
 
 class CaseRepository:
@@ -336,7 +371,16 @@ class CaseRepository:
         return ChainHead(int(row[0]), str(row[1])) if row else ChainHead(0, audit.GENESIS)
 
     async def verify(self, witness: ChainHead | None = None) -> audit.ChainReport:
-        """Walk the whole chain (cases and their events, merged in chain order) in chunks, one pass each."""
+        """Walk the whole chain (cases and their events, merged in chain order), one pass each.
+
+        A database file is read on a connection of its own, opened read-only, in one thread call: the rows never
+        cross to the event loop one chunk at a time, nor wait on the bot's writes (WAL: the walk sees one
+        committed state, and writers carry on meanwhile). An in-memory database has only the shared connection."""
+        if str(self._db.path) == ":memory:":
+            return await self._verify_shared(witness)
+        return await asyncio.to_thread(_verify_file, self._db.path, witness)
+
+    async def _verify_shared(self, witness: ChainHead | None) -> audit.ChainReport:
         verifier = audit.ChainVerifier(witness)
         async with self._db.snapshot() as conn:
             cases = _Stream(await conn.execute(_VERIFY_CASES))
@@ -346,8 +390,8 @@ class CaseRepository:
             finally:
                 await cases.close()
                 await events.close()
-            notes = await conn.execute_fetchall("SELECT id, case_id, author_id, body, created_at FROM case_notes")
-            recorded = await conn.execute_fetchall("SELECT seq, hash FROM chain_head WHERE one = 1")
+            notes = await conn.execute_fetchall(_VERIFY_NOTES)
+            recorded = await conn.execute_fetchall(_VERIFY_HEAD)
         verifier.notes(list(notes))
         head = next((ChainHead(int(r[0]), str(r[1])) for r in recorded), None)
         return verifier.finish(head)
