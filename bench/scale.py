@@ -5,7 +5,7 @@
 For each size a fresh database is built through `bot.storage.bulk` (bulk inserts only for building): SIZE cases
 with their strikes, chained as `record_decision` chains them (load_cases), their judged messages
 (judged_for_cases) and 9 allowed judged messages per case generated inside SQLite (fill_allowed), so 10x as
-many judged messages as cases, at a constant
+many judged messages as cases, each with its text as `claim` keeps it for `rules preview`, at a constant
 1,500 cases (15,000 judged messages) a day ending now, so a bigger database is a longer history, not a busier
 day. 2 guilds (90/10), 50 channels each, one user per 20 cases, 70% of cases with a strike, 5% flagged for
 review. One heavy user has 2,000 cases and 100 review items at every size (the history pages are about one
@@ -85,6 +85,10 @@ TEXTS = (
     "Shut up, you moron. Get lost before I make you.",
     "People like you are the reason this country is falling apart, absolute clown.",
 )
+ALLOWED_TEXTS = tuple(f"{opening} {topic}, {closing} ({n})" for n, (opening, topic, closing) in enumerate(
+    (o, t, c) for o in ("Honestly I think", "Does anyone know if", "Great article about", "I disagree with")
+    for t in ("the new budget", "the council vote", "this weekend's match", "the train strike")
+    for c in ("thanks for sharing.", "what do you all think?", "source in the link.", "let's see how it goes.")))
 
 
 def parse_size(text: str) -> int:
@@ -151,7 +155,7 @@ class History:
         return AllowedFill(count=self.cases * (MESSAGES_PER_CASE - 1), first_message_id=self.message_id(0, 0),
                            skip_every=MESSAGES_PER_CASE, start=self.start, end=self.start + self.span,
                            guilds=GUILDS, channels=CHANNELS, first_user=10_000, users=self.users,
-                           model_name=MODEL.name, scores_json=pool)
+                           model_name=MODEL.name, scores_json=pool, texts=ALLOWED_TEXTS)
 
     def reviews(self) -> list[ReviewRow]:
         rng = random.Random(7)

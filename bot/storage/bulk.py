@@ -205,15 +205,15 @@ async def load_reviews(db: Database, items: Sequence[ReviewRow], chunk: int = 20
 
 async def judged_for_cases(db: Database, first_case_id: int = 1) -> int:
     """The judged-message rows of loaded cases (from `first_case_id` on), as `claim` writes them for a message
-    that got a case: same ids, guild, channel, user, time (the case's), model and scores; the decision is the
-    case's actions joined by commas."""
+    that got a case: same ids, guild, channel, user, time (the case's), model, scores and text; the decision is
+    the case's actions joined by commas."""
     async with db.transaction() as conn:
         cursor = await conn.execute(
             """INSERT OR IGNORE INTO scored_messages
-               (message_id, content_hash, guild_id, channel_id, user_id, scored_at, model_name, scores, decision)
+               (message_id, content_hash, guild_id, channel_id, user_id, scored_at, model_name, scores, decision, text)
                SELECT message_id, printf('%016x%016x', id, message_id), guild_id, channel_id, user_id, created_at,
                       model_name, scores,
-                      replace(replace(replace(actions, '", "', ','), '["', ''), '"]', '')
+                      replace(replace(replace(actions, '", "', ','), '["', ''), '"]', ''), text
                FROM cases WHERE id >= ? AND message_id IS NOT NULL""",
             (first_case_id,),
         )
@@ -239,6 +239,7 @@ class AllowedFill:
     users: int
     model_name: str
     scores_json: tuple[str, ...]  # one of these per message, scrambled
+    texts: tuple[str, ...] = ()  # the messages' text (kept for `rules preview`), one per message, scrambled; none: NULL
 
 
 async def fill_allowed(db: Database, fill: AllowedFill, chunk: int = 500_000) -> int:
@@ -249,8 +250,11 @@ async def fill_allowed(db: Database, fill: AllowedFill, chunk: int = 500_000) ->
     done = 0
     async with db.transaction() as conn:
         await conn.execute("CREATE TEMP TABLE IF NOT EXISTS fill_scores (k INTEGER PRIMARY KEY, body TEXT)")
+        await conn.execute("CREATE TEMP TABLE IF NOT EXISTS fill_texts (k INTEGER PRIMARY KEY, body TEXT)")
         await conn.execute("DELETE FROM fill_scores")
+        await conn.execute("DELETE FROM fill_texts")
         await conn.executemany("INSERT INTO fill_scores (k, body) VALUES (?, ?)", list(enumerate(fill.scores_json)))
+        await conn.executemany("INSERT INTO fill_texts (k, body) VALUES (?, ?)", list(enumerate(fill.texts)))
     while done < fill.count:
         size = min(chunk, fill.count - done)
         async with db.transaction() as conn:
@@ -260,16 +264,18 @@ async def fill_allowed(db: Database, fill: AllowedFill, chunk: int = 500_000) ->
                                   CASE WHEN (v * 7919) % 10 = 0 THEN ? ELSE ? END AS guild FROM slot),
                    timed AS (SELECT *, CAST(? + grp * ? AS INTEGER) + pos * 1000 AS us FROM gen)
                    INSERT OR IGNORE INTO scored_messages
-                   (message_id, content_hash, guild_id, channel_id, user_id, scored_at, model_name, scores, decision)
+                   (message_id, content_hash, guild_id, channel_id, user_id, scored_at, model_name, scores, decision,
+                    text)
                    SELECT ? + grp * ? + pos, printf('%016x%016x', v * 2654435761, v), guild,
                           guild * 1000 + (v * 2654435761) % ?, ? + (v * 40503) % ?,
                           strftime('%Y-%m-%dT%H:%M:%S', us / 1000000, 'unixepoch')
                               || printf('.%06d+00:00', us % 1000000),
-                          ?, (SELECT body FROM fill_scores WHERE k = (v * 48271) % ?), 'allow'
+                          ?, (SELECT body FROM fill_scores WHERE k = (v * 48271) % ?), 'allow',
+                          (SELECT body FROM fill_texts WHERE k = (v * 69621) % ?)
                    FROM timed""",
                 (done, done + size, per_group, per_group, fill.guilds[1], fill.guilds[0], start_us, step_us,
                  fill.first_message_id, fill.skip_every, fill.channels, fill.first_user, fill.users,
-                 fill.model_name, len(fill.scores_json)),
+                 fill.model_name, len(fill.scores_json), max(1, len(fill.texts))),
             )
         done += size
     return done
