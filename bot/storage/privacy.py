@@ -21,35 +21,58 @@ from bot.storage.database import Database, to_db_time, utcnow
 
 
 async def _erase_cases(conn: aiosqlite.Connection, rows: Sequence[Sequence[Any]], scope: str, now: str) -> int:
-    """Erase the cases `rows` (id, user_id, state of the last event): one event each, one head update."""
+    """Erase the cases `rows` (id, user_id, state of the last event): one event each, one head update.
+
+    `purge` (ERASED_TEXT) leaves `user_id` alone: it is not in the UPDATE, so SQLite does not rewrite the
+    user index entries of every erased case."""
     head = await case_events.read_head(conn)
     events: list[case_events.EventRow] = []
     updates: list[tuple[Any, ...]] = []
+    parsed: dict[str, dict[str, Any]] = {}  # most cases share a handful of states: parse each once
+    encoded: dict[str, tuple[str, str]] = {}  # and encode the erased state once per state, around its digest
+    no_detail = audit.encode({})
     for case_id, user_id, state_text in rows:
-        state = audit.initial_state() if state_text is None else dict(json.loads(state_text))
+        key = state_text or ""
+        state = parsed.get(key)
+        if state is None:
+            state = parsed[key] = audit.initial_state() if state_text is None else dict(json.loads(state_text))
         if state["erased"] == audit.ERASED_USER or (scope == audit.ERASED_TEXT and state["erased"] is not None):
             continue
-        salt: str | None = None
-        kept_user = 0
-        digest: str | None = None
         if scope == audit.ERASED_TEXT:
-            salt, kept_user = audit.new_salt(), user_id
+            salt = audit.new_salt()
             digest = audit.subject_digest(salt, user_id, None)
-        state.update(erased=scope, erased_at=now, user_digest=digest)
-        row = case_events.event_row(head, case_id, "erased", state, now)
-        events.append(row)
-        head = ChainHead(row[0], row[7])
-        updates.append((salt, kept_user, now, case_id))
+            updates.append((salt, now, case_id))
+        else:
+            digest = None
+            updates.append((now, case_id))
+        around = encoded.get(key)
+        if around is None:
+            # the canonical JSON of the erased state with a marker where the digest goes: a hex digest (or the
+            # null of `forget`) is written as is, so the text around it is the same for every case of this state
+            marked = audit.encode(dict(state, erased=scope, erased_at=now, user_digest=_MARK if digest else None))
+            before, _, after = marked.partition(f'"{_MARK}"') if digest else (marked, "", "")
+            around = encoded[key] = (before, after)
+        erased_state = f'{around[0]}"{digest}"{around[1]}' if digest else around[0]
+        seq = head.entries + 1
+        entry = audit.event_hash(head.hash, seq, case_id, "erased", now, erased_state, no_detail)
+        events.append((seq, case_id, "erased", now, erased_state, no_detail, head.hash, entry))
+        head = ChainHead(seq, entry)
     if events:
         await case_events.insert_events(conn, events)
-        await conn.executemany(
-            "UPDATE cases SET text = NULL, salt = ?, user_id = ?, erased_at = ? WHERE id = ?", updates
-        )
+        if scope == audit.ERASED_TEXT:
+            await conn.executemany("UPDATE cases SET text = NULL, salt = ?, erased_at = ? WHERE id = ?", updates)
+        else:
+            await conn.executemany(
+                "UPDATE cases SET text = NULL, salt = NULL, user_id = 0, erased_at = ? WHERE id = ?", updates
+            )
         await conn.executemany(  # an explanation quotes the message's words: it goes with the text
             "DELETE FROM case_explanations WHERE case_id = ?", [(update[-1],) for update in updates]
         )
         await case_events.write_head(conn, head)
     return len(events)
+
+
+_MARK = "digest-goes-here-" + "0" * 47  # no state holds it: keys are fixed, values are times, digests, lists of kinds
 
 
 async def count_purgeable(db: Database, older_than: datetime) -> Erased:
