@@ -14,7 +14,18 @@ from typing import Any
 
 import pytest
 
-from bot.records import Action, ActionKind, Actor, CaseDraft, Decision, MessageEvent, ModelInfo, Scores, StatsScope
+from bot.records import (
+    Action,
+    ActionKind,
+    Actor,
+    CaseDraft,
+    Decision,
+    Enforcement,
+    MessageEvent,
+    ModelInfo,
+    Scores,
+    StatsScope,
+)
 from bot.storage import Database
 from bot.storage.bulk import JudgedMessage, ReviewRow, load_cases, load_judged, load_reviews
 from bot.storage.cases import CaseRepository
@@ -78,8 +89,14 @@ OPERATIONS: dict[str, Callable[[Database], Awaitable[Any]]] = {
     "already_processed": lambda db: CaseRepository(db).already_processed(1000, "h0"),
     "strike_times": lambda db: CaseRepository(db).strike_times(1, 7, NOW - timedelta(days=1)),
     "active_strikes": lambda db: StrikeLedger(db).active(1, 7),
+    "record_enforcement": lambda db: CaseRepository(db).record_enforcement(3, Enforcement((ActionKind.DELETE,))),
+    "record_case_by_hand": lambda db: CaseRepository(db).record_case(draft(998, 8)),
     "history_count": lambda db: CaseRepository(db).count_for_user(1, 7),
-    "history_page": lambda db: CaseRepository(db).page_for_user(1, 7, 10, 20),
+    "history_first_page": lambda db: CaseRepository(db).page_for_user(1, 7, 10, 0),
+    "history_deep_page": lambda db: CaseRepository(db).page_for_user(1, 7, 10, 30),
+    "reverse": lambda db: CaseRepository(db).reverse(1, 4, by=5, reason="appeal upheld", at=NOW),
+    "add_note": lambda db: CaseRepository(db).add_note(6, 5, "seen", NOW),
+    "chain_head": lambda db: CaseRepository(db).chain_head(),
     "case_by_number": lambda db: CaseRepository(db).get(1, 5),
     "stats_30d": lambda db: StatsStore(db).collect(StatsScope(guild_id=1, since=NOW - timedelta(days=30))),
     "stats_thread": lambda db: StatsStore(db).collect(StatsScope(guild_id=1, since=NOW - timedelta(days=3),
