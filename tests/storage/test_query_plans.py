@@ -129,6 +129,21 @@ async def test_the_checker_sees_a_full_scan(tmp_path: Path) -> None:
         await db.close()
 
 
+async def test_strike_reads_come_from_the_index_alone(tmp_path: Path) -> None:
+    """Escalation's lookup and the active count read no strike row (migration 0013), and a reversal finds the
+    case's strikes by index."""
+    db = await seeded(tmp_path / "plans.db")
+    try:
+        for name, index in (("strike_times", "COVERING INDEX strikes_by_user_active"),
+                            ("active_strikes", "COVERING INDEX strikes_by_user_active"),
+                            ("reverse", "strikes_by_case")):
+            statements = await traced(db, lambda name=name: OPERATIONS[name](db))  # type: ignore[misc]
+            joined = " | ".join([line for sql in statements for line in await plan(db, sql) if "strikes" in line])
+            assert index in joined, (name, joined)
+    finally:
+        await db.close()
+
+
 async def test_stats_and_purge_plans_name_the_scale_indexes(tmp_path: Path) -> None:
     db = await seeded(tmp_path / "plans.db")
     try:
