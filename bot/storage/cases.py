@@ -102,25 +102,39 @@ def decided_row(draft: CaseDraft, number: int, created_at: str) -> dict[str, Any
     }
 
 
+_NEXT = """SELECT (SELECT COALESCE(MAX(id), 0) + 1 FROM cases),
+                  (SELECT COALESCE(MAX(number), 0) + 1 FROM cases WHERE guild_id = ?),
+                  (SELECT seq FROM chain_head WHERE one = 1), (SELECT hash FROM chain_head WHERE one = 1)"""
+
+
 async def _insert_case(conn: aiosqlite.Connection, draft: CaseDraft) -> int:
+    """Insert the case already sealed into the hash chain (see bot/storage/audit.py) and move the head.
+
+    One query reads the next id, the guild's next number and the chain head (each from an index or the one-row
+    head table), so the case is written whole by one INSERT: inside the write transaction nobody else takes
+    the id, and it is the one SQLite would have given (MAX(rowid) + 1)."""
     created = draft.created_at or utcnow()
-    async with conn.execute(
-        "SELECT COALESCE(MAX(number), 0) + 1 FROM cases WHERE guild_id = ?", (draft.guild_id,)
-    ) as cursor:
+    async with conn.execute(_NEXT, (draft.guild_id,)) as cursor:
         row = await cursor.fetchone()
-    number = int(row[0]) if row else 1
+    assert row is not None
+    case_id, number = int(row[0]), int(row[1])
+    # the head row is gone only if edited by hand: read_head carries on from the last entry (verify reports it)
+    head = ChainHead(int(row[2]), str(row[3])) if row[2] is not None else await case_events.read_head(conn)
     decided = decided_row(draft, number, to_db_time(created))
-    cursor = await conn.execute(
-        """INSERT INTO cases (guild_id, number, created_at, channel_id, message_id, actor, actor_id, rule_id, actions,
-               reason, scores, model_name, model_version, model_fallback, variant, user_id, text, status)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-        (*decided.values(), draft.user_id, draft.text,
-         (CaseStatus.SHADOW if draft.shadow else CaseStatus.ACTIVE).value),
-    )
-    case_id = cursor.lastrowid
-    assert case_id is not None
     decided["id"] = case_id
-    head = await _seal(conn, decided, draft.user_id, draft.text)
+    salt = audit.new_salt()
+    subject = audit.subject_digest(salt, draft.user_id, draft.text)
+    digest = audit.case_hash(decided, subject, head.hash)
+    await conn.execute(
+        """INSERT INTO cases (guild_id, number, created_at, channel_id, message_id, actor, actor_id, rule_id, actions,
+               reason, scores, model_name, model_version, model_fallback, variant, id, user_id, text, status,
+               seq, salt, subject_digest, prev_hash, hash)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        (*decided.values(), draft.user_id, draft.text,
+         (CaseStatus.SHADOW if draft.shadow else CaseStatus.ACTIVE).value,
+         head.entries + 1, salt, subject, head.hash, digest),
+    )
+    head = ChainHead(head.entries + 1, digest)
     if draft.shadow:  # the initial status is part of the chain: a shadow case starts with an event
         shadow = dict(audit.initial_state(), status=CaseStatus.SHADOW.value)
         head = await case_events.append_event(conn, case_id, "shadow", shadow, to_db_time(created), head=head)
@@ -132,22 +146,6 @@ async def _insert_case(conn: aiosqlite.Connection, draft: CaseDraft) -> int:
             (draft.guild_id, draft.user_id, case_id, to_db_time(created)),
         )
     return case_id
-
-
-async def _seal(
-    conn: aiosqlite.Connection, decided: dict[str, Any], user_id: int, text: str | None
-) -> ChainHead:
-    """Give the new case the next place in the hash chain (see bot/storage/audit.py); the caller moves the head.
-    `decided` holds the covered columns exactly as inserted (ints and strings read back unchanged)."""
-    head = await case_events.read_head(conn)
-    salt = audit.new_salt()
-    subject = audit.subject_digest(salt, user_id, text)
-    digest = audit.case_hash(decided, subject, head.hash)
-    await conn.execute(
-        "UPDATE cases SET seq = ?, salt = ?, subject_digest = ?, prev_hash = ?, hash = ? WHERE id = ?",
-        (head.entries + 1, salt, subject, head.hash, digest, decided["id"]),
-    )
-    return ChainHead(head.entries + 1, digest)
 
 
 async def _existing_state(conn: aiosqlite.Connection, case_id: int) -> dict[str, Any]:
