@@ -280,6 +280,19 @@ def slope(small: float, large: float, n_small: int, n_large: int) -> float:
     return math.log(large / small) / math.log(n_large / n_small)
 
 
+def targets(rows: list[dict[str, Any]], slopes: dict[str, float]) -> list[tuple[str, bool]]:
+    """Issue 16's targets: recording, strikes and history flat (slope < 0.1, an index), verify linear at 100k
+    cases/s or more, purge and forget of the largest database within a minute."""
+    largest = rows[-1]
+    found = [(f"{name} slope < 0.1", slopes[name] < 0.1) for name in ("record", "strikes", "history_first",
+                                                                          "history_deep") if name in slopes]
+    found.append((f"verify >= 100k cases/s at {largest['cases']:,}", largest["verify"]["cases_per_s"] >= 100_000))
+    if "verify" in slopes:
+        found.append(("verify linear (slope 0.8-1.2)", 0.8 <= slopes["verify"] <= 1.2))
+    found += [(f"{name} < 60 s at {largest['cases']:,}", largest[name]["s"] < 60) for name in ("purge_half", "forget")]
+    return found
+
+
 def remove(path: Path) -> None:
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
@@ -331,6 +344,9 @@ def main() -> None:
                                          last["cases"])
         print(f"growth exponent (log-log slope of p50 / time, {first['cases']:,} -> {last['cases']:,} cases): "
               + ", ".join(f"{name} {value:.2f}" for name, value in slopes.items()))
+    if rows:
+        checked = targets(rows, slopes)
+        print("targets (issue 16): " + "; ".join(f"{name} {'met' if ok else 'MISSED'}" for name, ok in checked))
     if args.json:
         print(json.dumps({"sizes": rows, "slopes": slopes, "pid": os.getpid()}))
 
