@@ -1,2 +1,0 @@
--- Reserved: number 12 belongs to another branch's migration; this placeholder keeps the numbers contiguous on the
--- `scale` branch and is dropped when the branches are merged.
