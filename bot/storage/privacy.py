@@ -34,7 +34,7 @@ async def _erase_cases(conn: aiosqlite.Connection, rows: Sequence[Sequence[Any]]
     encoded: dict[str, tuple[str, str]] = {}  # and encode the erased state once per state, around its digest
     no_detail = audit.encode({})
     explained: list[tuple[int]] = []
-    for case_id, user_id, state_text, has_explanation in rows:
+    for case_id, user_id, state_text, has_explanation, *_ in rows:
         key = state_text or ""
         state = parsed.get(key)
         if state is None:
@@ -81,25 +81,27 @@ _MARK = "digest-goes-here-" + "0" * 47  # no state holds it: keys are fixed, val
 
 _ERASABLE = """SELECT c.id, c.user_id,
        (SELECT e.state FROM case_events e WHERE e.case_id = c.id ORDER BY e.seq DESC LIMIT 1),
-       EXISTS (SELECT 1 FROM case_explanations x WHERE x.case_id = c.id)
+       EXISTS (SELECT 1 FROM case_explanations x WHERE x.case_id = c.id), c.created_at
 FROM cases c"""
 # While erasing, a bigger page cache (512 MiB, given back after): every erased case adds a chain event, and the
 # events' hash index takes them at random places; with the usual 64 MiB, a 1M-case purge reads and writes those
 # index pages again and again (bench/scale.py: purging half of 1M cases, 90 s -> 66 s).
 _ERASE_CACHE_KIB = 524288
+# `purge` erases in transactions of this many cases (and 10x as many judged messages): the bot, running on the
+# same database, waits for one of them at most (a second or two; it gives up after busy_timeout, 5 s), never for
+# the whole history. Each transaction is complete on its own: an interrupted purge is finished by running it again.
+PURGE_CHUNK = 20_000
 
 
 @contextlib.asynccontextmanager
-async def _erasing(db: Database) -> AsyncIterator[aiosqlite.Connection]:
-    async with db.transaction() as conn:
-        async with conn.execute("PRAGMA cache_size") as cursor:
-            row = await cursor.fetchone()
-        usual = int(row[0]) if row else -2000
-        await conn.execute(f"PRAGMA cache_size = -{_ERASE_CACHE_KIB}")  # sql-audited: a constant int
-        try:
-            yield conn
-        finally:
-            await conn.execute(f"PRAGMA cache_size = {usual}")  # sql-audited: an int read back from SQLite
+async def _big_cache(db: Database) -> AsyncIterator[None]:
+    row = await db.fetch_one("PRAGMA cache_size")
+    usual = int(row[0]) if row else -2000
+    await db.fetch_one(f"PRAGMA cache_size = -{_ERASE_CACHE_KIB}")  # sql-audited: a constant int
+    try:
+        yield
+    finally:
+        await db.fetch_one(f"PRAGMA cache_size = {usual}")  # sql-audited: an int read back from SQLite
 
 
 async def count_purgeable(db: Database, older_than: datetime) -> Erased:
@@ -117,29 +119,71 @@ async def count_purgeable(db: Database, older_than: datetime) -> Erased:
     return Erased(*(int(row[0]) if row else 0 for row in (cases, reviews, scored)))
 
 
-async def purge(db: Database, older_than: datetime) -> Erased:
-    """Erase the text of everything recorded before `older_than`."""
+async def purge(db: Database, older_than: datetime, chunk: int = PURGE_CHUNK) -> Erased:
+    """Erase the text of everything recorded before `older_than`, `chunk` cases per transaction (see PURGE_CHUNK)."""
     cutoff = to_db_time(older_than)
     now = to_db_time(utcnow())
-    async with _erasing(db) as conn:
-        rows = await conn.execute_fetchall(
-            _ERASABLE + " WHERE c.created_at < ? AND c.erased_at IS NULL",  # by the time index, not a scan
-            (cutoff,),
-        )
-        cases = await _erase_cases(conn, sorted(rows, key=lambda row: int(row[0])), audit.ERASED_TEXT, now)
-        reviews = await conn.execute(
-            "UPDATE review_items SET text = NULL WHERE created_at < ? AND text IS NOT NULL", (cutoff,)
-        )
-        scored = await conn.execute(  # the text goes; scores and decisions stay (preview counts purged ones)
-            "UPDATE scored_messages SET text = NULL WHERE scored_at < ? AND text IS NOT NULL", (cutoff,)
-        )
-    return Erased(cases, reviews.rowcount, scored.rowcount)
+    cases = scored = 0
+    after: tuple[str, int] = ("", 0)  # the last case erased, in (time, id) order: each chunk starts past it
+    async with _big_cache(db):
+        while True:
+            async with db.transaction() as conn:
+                rows = await conn.execute_fetchall(  # by the time index, from where the last chunk ended
+                    _ERASABLE + """ WHERE c.created_at < ? AND c.created_at >= ?
+                                      AND (c.created_at > ? OR c.id > ?) AND c.erased_at IS NULL
+                                    ORDER BY c.created_at, c.id LIMIT ?""",  # sql-audited: constant _ERASABLE
+                    (cutoff, after[0], after[0], after[1], chunk),
+                )
+                found = list(rows)
+                cases += await _erase_cases(conn, sorted(found, key=lambda row: int(row[0])), audit.ERASED_TEXT, now)
+            if len(found) < chunk:
+                break
+            after = (str(found[-1][4]), int(found[-1][0]))
+        lower = ""
+        while True:  # the text goes; scores and decisions stay (preview counts purged ones)
+            async with db.transaction() as conn:
+                upper = await _next_bound(conn, lower, cutoff, chunk * 10)
+                cursor = await conn.execute(
+                    """UPDATE scored_messages SET text = NULL
+                       WHERE scored_at >= ? AND scored_at < ? AND text IS NOT NULL""",
+                    (lower, upper or cutoff),
+                )
+                scored += cursor.rowcount
+            if upper is None:
+                break
+            lower = upper
+        async with db.transaction() as conn:
+            reviews = await conn.execute(
+                "UPDATE review_items SET text = NULL WHERE created_at < ? AND text IS NOT NULL", (cutoff,)
+            )
+    return Erased(cases, reviews.rowcount, scored)
+
+
+async def _next_bound(conn: aiosqlite.Connection, lower: str, cutoff: str, count: int) -> str | None:
+    """The judged-message time about `count` rows past `lower` (read from the time index alone), so that
+    [lower, bound) is one chunk; None when fewer are left before `cutoff`."""
+    async with conn.execute(
+        """SELECT scored_at FROM scored_messages WHERE scored_at >= ? AND scored_at < ?
+           ORDER BY scored_at LIMIT 1 OFFSET ?""",
+        (lower, cutoff, count),
+    ) as cursor:
+        row = await cursor.fetchone()
+    if row is None:
+        return None
+    bound = str(row[0])
+    if bound == lower:  # more than `count` messages at one instant: the chunk takes all of them
+        async with conn.execute(
+            "SELECT MIN(scored_at) FROM scored_messages WHERE scored_at > ? AND scored_at < ?", (lower, cutoff)
+        ) as cursor:
+            later = await cursor.fetchone()
+        return str(later[0]) if later and later[0] is not None else None
+    return bound
 
 
 async def forget(db: Database, user_id: int) -> Erased:
     """Erase everything that identifies `user_id` or repeats what they wrote; keep anonymous counts."""
     now = to_db_time(utcnow())
-    async with _erasing(db) as conn:
+    async with _big_cache(db), db.transaction() as conn:
         rows = await conn.execute_fetchall(
             _ERASABLE + " WHERE c.user_id = ? ORDER BY c.id",
             (user_id,),

@@ -11,6 +11,7 @@ import pytest
 
 from bot.records import Action, ActionKind, Actor, CaseDraft, CaseQuery, Enforcement, ModelInfo
 from bot.storage import Database, audit
+from bot.storage.bulk import JudgedMessage, load_judged
 from bot.storage.cases import CaseRepository
 from bot.storage.privacy import forget, purge
 
@@ -158,3 +159,28 @@ async def test_erasure_events_hold_canonical_state_and_purge_keeps_user_ids(tmp_
     assert all(isinstance(d, str) and len(d) == 64 for d in digests) and len(set(digests)) == 6
     assert all(json.loads(text)["user_digest"] is None for text in states[6:])
     assert await verify(path) == []
+
+
+async def test_purge_in_small_chunks_erases_what_one_chunk_would(tmp_path: Path) -> None:
+    """Chunked purge (PURGE_CHUNK cases, 10x as many judged messages per transaction): tiny chunks, cases at
+    the same instant across a chunk's edge, and more judged messages at one instant than a chunk holds."""
+    results = []
+    for chunk in (1000, 2):
+        path = tmp_path / f"chunk{chunk}.db"
+        async with Database.open(path) as db:
+            cases = CaseRepository(db)
+            for index in range(9):  # pairs of cases share a time
+                await cases.record_case(draft(10 + index % 2, f"m{index}", T0 + timedelta(days=index // 2)))
+            same = T0 + timedelta(days=1)
+            await load_judged(db, [JudgedMessage(500 + i, "h", 1, 2, 10, same if i < 45 else T0 + timedelta(days=i),
+                                                 "m", {"x": 0.1}, "allow") for i in range(60)])
+            await db.fetch_one("UPDATE scored_messages SET text = 'kept for preview'")
+            erased = await purge(db, T0 + timedelta(days=3), chunk=chunk)
+            texts = [c.text for c in await cases.find(CaseQuery())]
+            left = await db.fetch_all("SELECT message_id FROM scored_messages WHERE text IS NOT NULL ORDER BY 1")
+        assert await verify(path) == []
+        results.append((erased.cases, erased.scored_messages, texts, [row[0] for row in left]))
+    assert results[0] == results[1]
+    assert results[0][:2] == (6, 45)  # the cases of days 0-2; the 45 judged messages of day 1 (the rest are later)
+    assert results[0][3] == list(range(545, 560))
+    assert results[0][2] == [None] * 6 + ["m6", "m7", "m8"]
