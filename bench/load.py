@@ -11,7 +11,9 @@ one message at a time (what a bot that awaits each `on_message` in turn gets), m
 --soak runs one steady offered load (30 msgs/s) for the whole period through the same pipeline, on a database
 file, and reports per minute: decision latency p50/p99, RSS, open file descriptors, asyncio tasks, threads,
 WAL and database size, scorer timeouts; then the growth of RSS and WAL after the first five minutes (or half the
-run, if shorter), leaked tasks and descriptors, and messages without a decision (must be 0).
+run, if shorter), leaked tasks and descriptors (what is left once the scorer and the database are closed, against
+what ran before they were opened: the scorer's dispatcher runs until its close, by design), and messages without
+a decision (must be 0).
 
 `detoxify-*` use a full-size `original` checkpoint with random weights (speed does not depend on weight values),
 built offline into .bench-cache/ on first use. Discord itself is not in the loop: the enforcer returns at once,
@@ -34,6 +36,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Literal
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -220,8 +223,10 @@ class Bench:
             "wal_growth_pct": (100.0 * (last["wal_bytes"] - first["wal_bytes"]) / first["wal_bytes"]
                                if first["wal_bytes"] else (0.0 if not last["wal_bytes"] else float("inf"))),
             "wal_max_bytes": max(row["wal_bytes"] for row in minutes),
-            "tasks_leaked": len(asyncio.all_tasks()) - baseline["tasks"],
-            "fds_leaked": open_fds() - baseline["fds"],
+            # still running at the end, before anything is closed: the scorer's dispatcher, started by the first
+            # message and stopped by scorer.close() (main counts what is left after closing: the leaks)
+            "tasks_running_at_end": len(asyncio.all_tasks()) - baseline["tasks"],
+            "fds_open_at_end": open_fds() - baseline["fds"],
         }
 
     async def sequential(self, count: int) -> float:
@@ -250,11 +255,25 @@ def scoring_settings(kind: str) -> ScoringSettings:
     cache = ROOT / ".bench-cache"
     found = sorted(cache.glob("synthetic_original_full-*.ckpt"))
     checkpoint = found[-1] if found else build_checkpoint(cache, "original", "full").path
-    quantize = "onnx-int8" if kind == "detoxify-onnx" else "int8-dynamic"
+    quantize: Literal["onnx-int8", "int8-dynamic"] = "onnx-int8" if kind == "detoxify-onnx" else "int8-dynamic"
     return ScoringSettings(checkpoint=checkpoint, quantize=quantize, allow_fallback=False)
 
 
+async def phased(bench: Bench, args: argparse.Namespace) -> list[Phase]:
+    phases: list[Phase] = []
+    for rate in args.rates:
+        count = int(rate * args.duration)
+        print(f"offered {rate:g} msgs/s for {args.duration:g} s ({count} messages)...", file=sys.stderr)
+        phases.append(await bench.run(f"{rate:g}/s", bench._messages(count), rate))
+    for burst in range(args.bursts):
+        print(f"burst {burst + 1} of 1000 messages...", file=sys.stderr)
+        phases.append(await bench.run(f"burst {burst + 1}", bench._messages(1000), None))
+    return phases
+
+
 async def main(args: argparse.Namespace) -> dict[str, object]:
+    # what runs before the scorer and the database are opened: a leak is whatever outlives their closing
+    before = {"tasks": len(asyncio.all_tasks()), "fds": open_fds()}
     settings = scoring_settings(args.scorer)
     scorer = await open_scorer(settings)
     labels = known_labels(ScoringSettings()) | scorer.labels  # the shipped rules cover detoxify and the fallback
@@ -272,25 +291,21 @@ async def main(args: argparse.Namespace) -> dict[str, object]:
                 soaked = await bench.soak(seconds, args.soak_rate, db.path)
                 stored = await db.fetch_one("SELECT COUNT(*) FROM scored_messages")
                 recorded = int(stored[0]) if stored else 0
-                await scorer.close()
-                return {"scorer": scorer.model.describe(), "cores": os.cpu_count(),
-                        "load_average": os.getloadavg()[0], "soak": soaked, "messages_sent": soaked["sent"],
-                        "messages_recorded": recorded,
-                        "messages_without_decision": int(soaked["sent"]) - recorded,  # type: ignore[call-overload]
-                        "peak_rss_mb": round(status_mb("VmHWM"), 1)}
-            phases: list[Phase] = []
-            for rate in args.rates:
-                count = int(rate * args.duration)
-                print(f"offered {rate:g} msgs/s for {args.duration:g} s ({count} messages)...", file=sys.stderr)
-                phases.append(await bench.run(f"{rate:g}/s", bench._messages(count), rate))
-            for burst in range(args.bursts):
-                print(f"burst {burst + 1} of 1000 messages...", file=sys.stderr)
-                phases.append(await bench.run(f"burst {burst + 1}", bench._messages(1000), None))
-            sequential = await bench.sequential(args.sequential)
-            stored = await db.fetch_one("SELECT COUNT(*) FROM scored_messages")
-            sent = sum(p.sent for p in phases) + args.sequential
-            recorded = int(stored[0]) if stored else 0
+                sent = int(soaked["sent"])  # type: ignore[call-overload]
+            else:
+                phases = await phased(bench, args)
+                sequential = await bench.sequential(args.sequential)
+                stored = await db.fetch_one("SELECT COUNT(*) FROM scored_messages")
+                sent = sum(p.sent for p in phases) + args.sequential
+                recorded = int(stored[0]) if stored else 0
     await scorer.close()
+    if args.soak is not None:  # the database and the scorer are closed: what is left now was leaked
+        await asyncio.sleep(0.2)  # let the closed tasks' callbacks run before counting
+        soaked["tasks_leaked"] = len(asyncio.all_tasks()) - before["tasks"]
+        soaked["fds_leaked"] = open_fds() - before["fds"]
+        return {"scorer": scorer.model.describe(), "cores": os.cpu_count(), "load_average": os.getloadavg()[0],
+                "soak": soaked, "messages_sent": sent, "messages_recorded": recorded,
+                "messages_without_decision": sent - recorded, "peak_rss_mb": round(status_mb("VmHWM"), 1)}
     bursts = [p for p in phases if p.offered is None]
     burst_rate = statistics.mean(p.sent / p.seconds for p in bursts) if bursts else float("nan")
     peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -320,7 +335,9 @@ def report_soak(result: dict[str, object]) -> None:
               f"{row['wal_bytes'] / 1e6:>7.2f} {row['db_bytes'] / 1e6:>7.2f} {row['scorer_timeouts']:>8}")
     print(f"after minute {soak['growth_from_minute']}: RSS {soak['rss_growth_pct']:+.1f}%, WAL "
           f"{soak['wal_growth_pct']:+.1f}% (largest {int(soak['wal_max_bytes']) / 1e6:.2f} MB); "  # type: ignore[call-overload]
-          f"leaked tasks {soak['tasks_leaked']}, leaked fds {soak['fds_leaked']}; messages without a decision: "
+          f"running at the end {soak['tasks_running_at_end']} tasks, {soak['fds_open_at_end']} fds; after closing the "
+          f"scorer and the database: leaked tasks {soak['tasks_leaked']}, leaked fds {soak['fds_leaked']}; "
+          f"messages without a decision: "
           f"{result['messages_without_decision']} (sent {result['messages_sent']}, recorded "
           f"{result['messages_recorded']}, raised {soak['failed']}); peak RSS {result['peak_rss_mb']} MB")
 

@@ -5,7 +5,7 @@
 For each size a fresh database is built through `bot.storage.bulk` (bulk inserts only for building): SIZE cases
 with their strikes, chained as `record_decision` chains them (load_cases), their judged messages
 (judged_for_cases) and 9 allowed judged messages per case generated inside SQLite (fill_allowed), so 10x as
-many judged messages as cases, at a constant
+many judged messages as cases, each with its text as `claim` keeps it for `rules preview`, at a constant
 1,500 cases (15,000 judged messages) a day ending now, so a bigger database is a longer history, not a busier
 day. 2 guilds (90/10), 50 channels each, one user per 20 cases, 70% of cases with a strike, 5% flagged for
 review. One heavy user has 2,000 cases and 100 review items at every size (the history pages are about one
@@ -50,19 +50,21 @@ from bot.records import (  # noqa: E402
     ActionKind,
     Actor,
     CaseDraft,
+    CaseQuery,
     Decision,
     MessageEvent,
     ModelInfo,
     Scores,
+    StatsScope,
     Variant,
 )
 from bot.storage.appeals import AppealRepository  # noqa: E402
 from bot.storage.bulk import AllowedFill, ReviewRow, fill_allowed, judged_for_cases, load_cases, load_reviews  # noqa: E402
-from bot.storage.cases import CaseQuery, CaseRepository  # noqa: E402
+from bot.storage.cases import CaseRepository  # noqa: E402
 from bot.storage.database import Database  # noqa: E402
 from bot.storage.privacy import forget, purge  # noqa: E402
 from bot.storage.reviews import ReviewRepository  # noqa: E402
-from bot.storage.stats import StatsScope, StatsStore  # noqa: E402
+from bot.storage.stats import StatsStore  # noqa: E402
 from bot.storage.strikes import StrikeLedger  # noqa: E402
 
 CASES_PER_DAY = 1500
@@ -83,6 +85,10 @@ TEXTS = (
     "Shut up, you moron. Get lost before I make you.",
     "People like you are the reason this country is falling apart, absolute clown.",
 )
+ALLOWED_TEXTS = tuple(f"{opening} {topic}, {closing} ({n})" for n, (opening, topic, closing) in enumerate(
+    (o, t, c) for o in ("Honestly I think", "Does anyone know if", "Great article about", "I disagree with")
+    for t in ("the new budget", "the council vote", "this weekend's match", "the train strike")
+    for c in ("thanks for sharing.", "what do you all think?", "source in the link.", "let's see how it goes.")))
 
 
 def parse_size(text: str) -> int:
@@ -149,7 +155,7 @@ class History:
         return AllowedFill(count=self.cases * (MESSAGES_PER_CASE - 1), first_message_id=self.message_id(0, 0),
                            skip_every=MESSAGES_PER_CASE, start=self.start, end=self.start + self.span,
                            guilds=GUILDS, channels=CHANNELS, first_user=10_000, users=self.users,
-                           model_name=MODEL.name, scores_json=pool)
+                           model_name=MODEL.name, scores_json=pool, texts=ALLOWED_TEXTS)
 
     def reviews(self) -> list[ReviewRow]:
         rng = random.Random(7)
@@ -220,8 +226,8 @@ async def measure(path: Path, history: History, samples: int) -> dict[str, Any]:
                               message_id=event.message_id, actor=Actor.AUTO, actor_id=None, rule_id="toxic",
                               actions=actions, reason="toxicity 0.93 >= 0.90", text=event.content,
                               scores=dict(scores.values), model=MODEL, variant=Variant.NORMALIZED, strike=True)
-            claimed, case = await cases.record_decision(event, hashlib.sha256(event.content.encode()).hexdigest()[:32],
-                                                        scores, decision, draft)
+            digest = hashlib.sha256(f"{event.message_id}".encode()).hexdigest()[:32]
+            claimed, case = await cases.record_decision(event, digest, scores, decision, draft, event.created_at)
             assert claimed and case is not None
 
         async def strike_lookup() -> None:
@@ -272,6 +278,19 @@ def slope(small: float, large: float, n_small: int, n_large: int) -> float:
     if small <= 0 or large <= 0:
         return float("nan")
     return math.log(large / small) / math.log(n_large / n_small)
+
+
+def targets(rows: list[dict[str, Any]], slopes: dict[str, float]) -> list[tuple[str, bool]]:
+    """Issue 16's targets: recording, strikes and history flat (slope < 0.1, an index), verify linear at 100k
+    cases/s or more, purge and forget of the largest database within a minute."""
+    largest = rows[-1]
+    found = [(f"{name} slope < 0.1", slopes[name] < 0.1) for name in ("record", "strikes", "history_first",
+                                                                          "history_deep") if name in slopes]
+    found.append((f"verify >= 100k cases/s at {largest['cases']:,}", largest["verify"]["cases_per_s"] >= 100_000))
+    if "verify" in slopes:
+        found.append(("verify linear (slope 0.8-1.2)", 0.8 <= slopes["verify"] <= 1.2))
+    found += [(f"{name} < 60 s at {largest['cases']:,}", largest[name]["s"] < 60) for name in ("purge_half", "forget")]
+    return found
 
 
 def remove(path: Path) -> None:
@@ -325,6 +344,9 @@ def main() -> None:
                                          last["cases"])
         print(f"growth exponent (log-log slope of p50 / time, {first['cases']:,} -> {last['cases']:,} cases): "
               + ", ".join(f"{name} {value:.2f}" for name, value in slopes.items()))
+    if rows:
+        checked = targets(rows, slopes)
+        print("targets (issue 16): " + "; ".join(f"{name} {'met' if ok else 'MISSED'}" for name, ok in checked))
     if args.json:
         print(json.dumps({"sizes": rows, "slopes": slopes, "pid": os.getpid()}))
 

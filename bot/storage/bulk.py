@@ -1,9 +1,10 @@
 """Bulk loading for benchmarks and imports: many cases or judged messages per transaction.
 
-The rows are the ones `CaseRepository.record_decision` writes (same columns, same per-guild numbering, same
-strikes), and every case is linked into the hash chain the way `cases._seal` does it (reading each row back
-and hashing it with `bot.storage.audit`), so `verify_chain` holds over a loaded database. Only the
-per-statement overhead is saved: one `executemany` per chunk instead of a transaction per message.
+The rows are the ones `CaseRepository.record_decision` (and `record_enforcement`) write: same columns built by the
+same function (`cases.decided_row`), same per-guild numbering, same strikes, and every case and case event sealed
+into the hash chain with the same hashes (`bot.storage.audit`), so `cases verify` holds over a loaded database
+(tests/storage/test_bulk.py compares the two). Only the per-statement overhead is saved: one `executemany` per
+chunk instead of a transaction per message.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
-from bot.records import CaseDraft, CaseStatus
-from bot.storage import audit
+from bot.records import ActionKind, CaseDraft, CaseStatus, ChainHead, Enforcement
+from bot.storage import audit, case_events
+from bot.storage.cases import decided_row
 from bot.storage.database import Database, to_db_time, utcnow
 
 T = TypeVar("T")
@@ -59,72 +61,100 @@ def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
         yield chunk
 
 
-_CASE_INSERT = """INSERT INTO cases (guild_id, number, created_at, user_id, channel_id, message_id, actor, actor_id,
-        rule_id, actions, reason, text, scores, model_name, model_version, model_fallback, variant, status, enforced)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+_CASE_INSERT = """INSERT INTO cases (guild_id, number, created_at, channel_id, message_id, actor, actor_id, rule_id,
+        actions, reason, scores, model_name, model_version, model_fallback, variant, id, user_id, text, status,
+        enforced, applied, errors, notified, seq, salt, subject_digest, prev_hash, hash)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+
+
+def enforcement_of(draft: CaseDraft) -> Enforcement:
+    """What a loaded case records as carried out: every action applied, the warning DM (if any) delivered."""
+    kinds = tuple(action.kind for action in draft.actions if action.kind is not ActionKind.ALLOW)
+    return Enforcement(applied=kinds, notified=True if ActionKind.WARN in kinds else None)
 
 
 async def load_cases(db: Database, drafts: Iterable[CaseDraft], chunk: int = 5000, enforced: bool = True) -> int:
-    """Append the drafts as cases (numbered per guild after the existing ones), their strikes, and seal them
-    into the chain. `enforced` marks them carried out (a loaded history is not resumed at the next start)."""
+    """Append the drafts as cases (numbered per guild after the existing ones) with their strikes, each sealed into
+    the hash chain exactly as `CaseRepository.record_decision` seals one: the case takes the next `seq`, a shadow
+    case is followed by its `shadow` event, and with `enforced` (a loaded history is not resumed at the next
+    start) by the `enforced` event `record_enforcement(case, enforcement_of(draft))` appends, stamped with the
+    case's time; the chain head moves once per chunk. `cases verify` holds over the result."""
     total = 0
     next_number: dict[int, int] = {}
+    initial = audit.initial_state()
+    encoded_states: dict[tuple[Any, ...], str] = {}  # most cases share a handful of states: encode each once
     for batch in _chunks(drafts, chunk):
         async with db.transaction() as conn:
+            head = await case_events.read_head(conn)
+            async with conn.execute("SELECT COALESCE(MAX(id), 0) FROM cases") as cursor:
+                found = await cursor.fetchone()
+            case_id = int(found[0]) if found else 0
             rows: list[tuple[Any, ...]] = []
+            events: list[case_events.EventRow] = []
+            strikes: list[tuple[int, int, int, str]] = []
             for draft in batch:
+                case_id += 1
                 if draft.guild_id not in next_number:
                     next_number[draft.guild_id] = await _max_number(conn, draft.guild_id) + 1
                 number = next_number[draft.guild_id]
                 next_number[draft.guild_id] = number + 1
-                model = draft.model
+                created = to_db_time(draft.created_at or utcnow())
+                decided = decided_row(draft, number, created)
+                decided["id"] = case_id
+                salt = audit.new_salt()
+                subject = audit.subject_digest(salt, draft.user_id, draft.text)
+                digest = audit.case_hash(decided, subject, head.hash)
+                seq, prev = head.entries + 1, head.hash
+                head = ChainHead(seq, digest)
+                state = initial
+                if draft.shadow:
+                    state = dict(initial, status=CaseStatus.SHADOW.value)
+                    head = _append(events, encoded_states, head, case_id, "shadow", state, created)
+                if enforced:
+                    done = enforcement_of(draft)
+                    state = dict(state, enforced=True, applied=[kind.value for kind in done.applied],
+                                 errors=list(done.errors), notified=done.notified)
+                    head = _append(events, encoded_states, head, case_id, "enforced", state, created)
+                values = audit.row_values(state)
                 rows.append((
-                    draft.guild_id, number, to_db_time(draft.created_at or utcnow()), draft.user_id,
-                    draft.channel_id, draft.message_id, draft.actor.value, draft.actor_id, draft.rule_id,
-                    json.dumps([str(action) for action in draft.actions]), draft.reason, draft.text,
-                    json.dumps(dict(draft.scores), sort_keys=True), model.name if model else None,
-                    model.version if model else None, int(model.fallback) if model else 0,
-                    draft.variant.value if draft.variant else None,
-                    (CaseStatus.SHADOW if draft.shadow else CaseStatus.ACTIVE).value, int(enforced),
+                    *decided.values(), draft.user_id, draft.text, values["status"], values["enforced"],
+                    values["applied"], values["errors"], values["notified"], seq, salt, subject, prev, digest,
                 ))
-            async with conn.execute("SELECT COALESCE(MAX(id), 0) FROM cases") as cursor:
-                found = await cursor.fetchone()
-            first_id = int(found[0]) + 1 if found else 1
+                if draft.strike and not draft.shadow:
+                    strikes.append((draft.guild_id, draft.user_id, case_id, created))
             await conn.executemany(_CASE_INSERT, rows)
+            await case_events.insert_events(conn, events)
             await conn.executemany(
-                "INSERT INTO strikes (guild_id, user_id, case_id, created_at) VALUES (?, ?, ?, ?)",
-                [(draft.guild_id, draft.user_id, first_id + index, row[2])
-                 for index, (draft, row) in enumerate(zip(batch, rows, strict=True))
-                 if draft.strike and not draft.shadow],
+                "INSERT INTO strikes (guild_id, user_id, case_id, created_at) VALUES (?, ?, ?, ?)", strikes
             )
-            await _seal_from(conn, first_id)
+            await case_events.write_head(conn, head)
         total += len(batch)
     return total
+
+
+def _append(
+    events: list[case_events.EventRow], encoded: dict[tuple[Any, ...], str], head: ChainHead, case_id: int,
+    kind: str, state: dict[str, Any], created_at: str,
+) -> ChainHead:
+    """`case_events.event_row`, with the state's canonical JSON memoized (byte-identical: same encoder)."""
+    key = tuple((name, tuple(value) if isinstance(value, list) else value) for name, value in state.items())
+    state_text = encoded.get(key)
+    if state_text is None:
+        state_text = encoded[key] = audit.encode(state)
+    seq = head.entries + 1
+    detail_text = _NO_DETAIL
+    digest = audit.event_hash(head.hash, seq, case_id, kind, created_at, state_text, detail_text)
+    events.append((seq, case_id, kind, created_at, state_text, detail_text, head.hash, digest))
+    return ChainHead(seq, digest)
+
+
+_NO_DETAIL = audit.encode({})
 
 
 async def _max_number(conn: aiosqlite.Connection, guild_id: int) -> int:
     async with conn.execute("SELECT COALESCE(MAX(number), 0) FROM cases WHERE guild_id = ?", (guild_id,)) as cursor:
         row = await cursor.fetchone()
     return int(row[0]) if row else 0
-
-
-async def _seal_from(conn: aiosqlite.Connection, first_id: int) -> None:
-    """Chain every case from `first_id` on, in id order, as `cases._seal` chains one."""
-    async with conn.execute("SELECT hash FROM cases WHERE id < ? ORDER BY id DESC LIMIT 1", (first_id,)) as cursor:
-        previous_row = await cursor.fetchone()
-    previous = previous_row[0] if previous_row and previous_row[0] else audit.GENESIS
-    async with conn.execute("SELECT * FROM cases WHERE id >= ? ORDER BY id", (first_id,)) as cursor:
-        rows = await cursor.fetchall()
-    updates: list[tuple[str, str, str, str, int]] = []
-    for row in rows:
-        data = dict(row)
-        salt = audit.new_salt()
-        subject = audit.subject_digest(salt, int(data["user_id"]), data["text"])
-        digest = audit.case_hash(data, subject, previous)
-        updates.append((salt, subject, previous, digest, int(data["id"])))
-        previous = digest
-    await conn.executemany("UPDATE cases SET salt = ?, subject_digest = ?, prev_hash = ?, hash = ? WHERE id = ?",
-                           updates)
 
 
 async def load_judged(db: Database, messages: Iterable[JudgedMessage], chunk: int = 20000) -> int:
@@ -175,15 +205,15 @@ async def load_reviews(db: Database, items: Sequence[ReviewRow], chunk: int = 20
 
 async def judged_for_cases(db: Database, first_case_id: int = 1) -> int:
     """The judged-message rows of loaded cases (from `first_case_id` on), as `claim` writes them for a message
-    that got a case: same ids, guild, channel, user, time (the case's), model and scores; the decision is the
-    case's actions joined by commas."""
+    that got a case: same ids, guild, channel, user, time (the case's), model, scores and text; the decision is
+    the case's actions joined by commas."""
     async with db.transaction() as conn:
         cursor = await conn.execute(
             """INSERT OR IGNORE INTO scored_messages
-               (message_id, content_hash, guild_id, channel_id, user_id, scored_at, model_name, scores, decision)
+               (message_id, content_hash, guild_id, channel_id, user_id, scored_at, model_name, scores, decision, text)
                SELECT message_id, printf('%016x%016x', id, message_id), guild_id, channel_id, user_id, created_at,
                       model_name, scores,
-                      replace(replace(replace(actions, '", "', ','), '["', ''), '"]', '')
+                      replace(replace(replace(actions, '", "', ','), '["', ''), '"]', ''), text
                FROM cases WHERE id >= ? AND message_id IS NOT NULL""",
             (first_case_id,),
         )
@@ -209,6 +239,7 @@ class AllowedFill:
     users: int
     model_name: str
     scores_json: tuple[str, ...]  # one of these per message, scrambled
+    texts: tuple[str, ...] = ()  # the messages' text (kept for `rules preview`), one per message, scrambled; none: NULL
 
 
 async def fill_allowed(db: Database, fill: AllowedFill, chunk: int = 500_000) -> int:
@@ -219,8 +250,11 @@ async def fill_allowed(db: Database, fill: AllowedFill, chunk: int = 500_000) ->
     done = 0
     async with db.transaction() as conn:
         await conn.execute("CREATE TEMP TABLE IF NOT EXISTS fill_scores (k INTEGER PRIMARY KEY, body TEXT)")
+        await conn.execute("CREATE TEMP TABLE IF NOT EXISTS fill_texts (k INTEGER PRIMARY KEY, body TEXT)")
         await conn.execute("DELETE FROM fill_scores")
+        await conn.execute("DELETE FROM fill_texts")
         await conn.executemany("INSERT INTO fill_scores (k, body) VALUES (?, ?)", list(enumerate(fill.scores_json)))
+        await conn.executemany("INSERT INTO fill_texts (k, body) VALUES (?, ?)", list(enumerate(fill.texts)))
     while done < fill.count:
         size = min(chunk, fill.count - done)
         async with db.transaction() as conn:
@@ -230,16 +264,18 @@ async def fill_allowed(db: Database, fill: AllowedFill, chunk: int = 500_000) ->
                                   CASE WHEN (v * 7919) % 10 = 0 THEN ? ELSE ? END AS guild FROM slot),
                    timed AS (SELECT *, CAST(? + grp * ? AS INTEGER) + pos * 1000 AS us FROM gen)
                    INSERT OR IGNORE INTO scored_messages
-                   (message_id, content_hash, guild_id, channel_id, user_id, scored_at, model_name, scores, decision)
+                   (message_id, content_hash, guild_id, channel_id, user_id, scored_at, model_name, scores, decision,
+                    text)
                    SELECT ? + grp * ? + pos, printf('%016x%016x', v * 2654435761, v), guild,
                           guild * 1000 + (v * 2654435761) % ?, ? + (v * 40503) % ?,
                           strftime('%Y-%m-%dT%H:%M:%S', us / 1000000, 'unixepoch')
                               || printf('.%06d+00:00', us % 1000000),
-                          ?, (SELECT body FROM fill_scores WHERE k = (v * 48271) % ?), 'allow'
+                          ?, (SELECT body FROM fill_scores WHERE k = (v * 48271) % ?), 'allow',
+                          (SELECT body FROM fill_texts WHERE k = (v * 69621) % ?)
                    FROM timed""",
                 (done, done + size, per_group, per_group, fill.guilds[1], fill.guilds[0], start_us, step_us,
                  fill.first_message_id, fill.skip_every, fill.channels, fill.first_user, fill.users,
-                 fill.model_name, len(fill.scores_json)),
+                 fill.model_name, len(fill.scores_json), max(1, len(fill.texts))),
             )
         done += size
     return done

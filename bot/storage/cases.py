@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import sqlite3
 from collections.abc import Iterable
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import aiosqlite
@@ -77,18 +79,14 @@ def _row_to_case(row: aiosqlite.Row) -> Case:
     )
 
 
-async def _insert_case(conn: aiosqlite.Connection, draft: CaseDraft) -> int:
-    created = draft.created_at or utcnow()
+def decided_row(draft: CaseDraft, number: int, created_at: str) -> dict[str, Any]:
+    """The columns of a new case that its hash covers (bot/storage/audit.py), as `_insert_case` stores them
+    (ints and strings read back unchanged); `bot.storage.bulk` builds its rows with this too."""
     model = draft.model
-    async with conn.execute(
-        "SELECT COALESCE(MAX(number), 0) + 1 FROM cases WHERE guild_id = ?", (draft.guild_id,)
-    ) as cursor:
-        row = await cursor.fetchone()
-    number = int(row[0]) if row else 1
-    decided: dict[str, Any] = {
+    return {
         "guild_id": draft.guild_id,
         "number": number,
-        "created_at": to_db_time(created),
+        "created_at": created_at,
         "channel_id": draft.channel_id,
         "message_id": draft.message_id,
         "actor": draft.actor.value,
@@ -102,17 +100,41 @@ async def _insert_case(conn: aiosqlite.Connection, draft: CaseDraft) -> int:
         "model_fallback": int(model.fallback) if model else 0,
         "variant": draft.variant.value if draft.variant else None,
     }
-    cursor = await conn.execute(
-        """INSERT INTO cases (guild_id, number, created_at, channel_id, message_id, actor, actor_id, rule_id, actions,
-               reason, scores, model_name, model_version, model_fallback, variant, user_id, text, status)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-        (*decided.values(), draft.user_id, draft.text,
-         (CaseStatus.SHADOW if draft.shadow else CaseStatus.ACTIVE).value),
-    )
-    case_id = cursor.lastrowid
-    assert case_id is not None
+
+
+_NEXT = """SELECT (SELECT COALESCE(MAX(id), 0) + 1 FROM cases),
+                  (SELECT COALESCE(MAX(number), 0) + 1 FROM cases WHERE guild_id = ?),
+                  (SELECT seq FROM chain_head WHERE one = 1), (SELECT hash FROM chain_head WHERE one = 1)"""
+
+
+async def _insert_case(conn: aiosqlite.Connection, draft: CaseDraft) -> int:
+    """Insert the case already sealed into the hash chain (see bot/storage/audit.py) and move the head.
+
+    One query reads the next id, the guild's next number and the chain head (each from an index or the one-row
+    head table), so the case is written whole by one INSERT: inside the write transaction nobody else takes
+    the id, and it is the one SQLite would have given (MAX(rowid) + 1)."""
+    created = draft.created_at or utcnow()
+    async with conn.execute(_NEXT, (draft.guild_id,)) as cursor:
+        row = await cursor.fetchone()
+    assert row is not None
+    case_id, number = int(row[0]), int(row[1])
+    # the head row is gone only if edited by hand: read_head carries on from the last entry (verify reports it)
+    head = ChainHead(int(row[2]), str(row[3])) if row[2] is not None else await case_events.read_head(conn)
+    decided = decided_row(draft, number, to_db_time(created))
     decided["id"] = case_id
-    head = await _seal(conn, decided, draft.user_id, draft.text)
+    salt = audit.new_salt()
+    subject = audit.subject_digest(salt, draft.user_id, draft.text)
+    digest = audit.case_hash(decided, subject, head.hash)
+    await conn.execute(
+        """INSERT INTO cases (guild_id, number, created_at, channel_id, message_id, actor, actor_id, rule_id, actions,
+               reason, scores, model_name, model_version, model_fallback, variant, id, user_id, text, status,
+               seq, salt, subject_digest, prev_hash, hash)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        (*decided.values(), draft.user_id, draft.text,
+         (CaseStatus.SHADOW if draft.shadow else CaseStatus.ACTIVE).value,
+         head.entries + 1, salt, subject, head.hash, digest),
+    )
+    head = ChainHead(head.entries + 1, digest)
     if draft.shadow:  # the initial status is part of the chain: a shadow case starts with an event
         shadow = dict(audit.initial_state(), status=CaseStatus.SHADOW.value)
         head = await case_events.append_event(conn, case_id, "shadow", shadow, to_db_time(created), head=head)
@@ -124,22 +146,6 @@ async def _insert_case(conn: aiosqlite.Connection, draft: CaseDraft) -> int:
             (draft.guild_id, draft.user_id, case_id, to_db_time(created)),
         )
     return case_id
-
-
-async def _seal(
-    conn: aiosqlite.Connection, decided: dict[str, Any], user_id: int, text: str | None
-) -> ChainHead:
-    """Give the new case the next place in the hash chain (see bot/storage/audit.py); the caller moves the head.
-    `decided` holds the covered columns exactly as inserted (ints and strings read back unchanged)."""
-    head = await case_events.read_head(conn)
-    salt = audit.new_salt()
-    subject = audit.subject_digest(salt, user_id, text)
-    digest = audit.case_hash(decided, subject, head.hash)
-    await conn.execute(
-        "UPDATE cases SET seq = ?, salt = ?, subject_digest = ?, prev_hash = ?, hash = ? WHERE id = ?",
-        (head.entries + 1, salt, subject, head.hash, digest, decided["id"]),
-    )
-    return ChainHead(head.entries + 1, digest)
 
 
 async def _existing_state(conn: aiosqlite.Connection, case_id: int) -> dict[str, Any]:
@@ -161,7 +167,40 @@ _VERIFY_CASES = (  # sql-audited: built from constant column names
     + " FROM cases c ORDER BY c.seq, c.id"
 )
 _VERIFY_EVENTS = "SELECT " + ", ".join(audit.EVENT_COLUMNS) + " FROM case_events ORDER BY seq"  # noqa: S608
+_VERIFY_NOTES = "SELECT id, case_id, author_id, body, created_at FROM case_notes"
+_VERIFY_HEAD = "SELECT seq, hash FROM chain_head WHERE one = 1"
 _CHUNK = 4096
+
+
+def _verify_file(path: Path, witness: ChainHead | None) -> audit.ChainReport:
+    """`CaseRepository.verify` on a read-only connection of its own (run in a thread)."""
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
+    try:
+        conn.execute("BEGIN")  # one snapshot for every query below
+        verifier = audit.ChainVerifier(witness)
+        case, event = verifier.case, verifier.event
+        events = conn.execute(_VERIFY_EVENTS)
+        pending = next(events, None)
+        cases = conn.execute(_VERIFY_CASES)
+        cases.arraysize = _CHUNK
+        while rows := cases.fetchmany():
+            for row in rows:
+                seq = row[0]
+                # an event before this case in the chain goes first (a case without a seq sorts first)
+                while pending is not None and seq is not None and pending[0] < seq:
+                    event(pending)
+                    pending = next(events, None)
+                case(row)
+        if pending is not None:
+            event(pending)
+            for pending in events:
+                event(pending)
+        verifier.notes(conn.execute(_VERIFY_NOTES).fetchall())
+        recorded = conn.execute(_VERIFY_HEAD).fetchone()
+        conn.execute("ROLLBACK")
+    finally:
+        conn.close()
+    return verifier.finish(ChainHead(int(recorded[0]), str(recorded[1])) if recorded else None)
 
 
 class CaseRepository:
@@ -330,7 +369,16 @@ class CaseRepository:
         return ChainHead(int(row[0]), str(row[1])) if row else ChainHead(0, audit.GENESIS)
 
     async def verify(self, witness: ChainHead | None = None) -> audit.ChainReport:
-        """Walk the whole chain (cases and their events, merged in chain order) in chunks, one pass each."""
+        """Walk the whole chain (cases and their events, merged in chain order), one pass each.
+
+        A database file is read on a connection of its own, opened read-only, in one thread call: the rows never
+        cross to the event loop one chunk at a time, nor wait on the bot's writes (WAL: the walk sees one
+        committed state, and writers carry on meanwhile). An in-memory database has only the shared connection."""
+        if str(self._db.path) == ":memory:":
+            return await self._verify_shared(witness)
+        return await asyncio.to_thread(_verify_file, self._db.path, witness)
+
+    async def _verify_shared(self, witness: ChainHead | None) -> audit.ChainReport:
         verifier = audit.ChainVerifier(witness)
         async with self._db.snapshot() as conn:
             cases = _Stream(await conn.execute(_VERIFY_CASES))
@@ -340,8 +388,8 @@ class CaseRepository:
             finally:
                 await cases.close()
                 await events.close()
-            notes = await conn.execute_fetchall("SELECT id, case_id, author_id, body, created_at FROM case_notes")
-            recorded = await conn.execute_fetchall("SELECT seq, hash FROM chain_head WHERE one = 1")
+            notes = await conn.execute_fetchall(_VERIFY_NOTES)
+            recorded = await conn.execute_fetchall(_VERIFY_HEAD)
         verifier.notes(list(notes))
         head = next((ChainHead(int(r[0]), str(r[1])) for r in recorded), None)
         return verifier.finish(head)

@@ -141,6 +141,9 @@ class Database:
             # SQLite checkpoints the WAL every 1000 pages but never shrinks the file: after a checkpoint that
             # empties it, cut it back to 4 MB, so a burst does not leave a large WAL behind for the process's life
             await conn.execute("PRAGMA journal_size_limit = 4194304")
+            # 64 MiB of page cache (the default is 2 MiB): the B-tree pages a write touches across a big history's
+            # indexes stay in memory (bench/scale.py: bulk-loading into a 1M-case database, 402 -> 271 us a case)
+            await conn.execute("PRAGMA cache_size = -65536")
             await db._refuse_foreign()
             await db.migrate(bundled_migrations() if migrations is None else migrations)
         except BaseException as exc:

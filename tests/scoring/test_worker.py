@@ -209,6 +209,19 @@ async def test_closed_scorer_refuses(engine: DetoxifyEngine) -> None:
         await scorer.score(["late"])
 
 
+async def test_close_leaves_no_task_or_thread_behind(engine: DetoxifyEngine) -> None:
+    """The dispatcher starts with the first request and runs until close (what bench/load.py --soak sees as
+    running at the end); once closed, none of the scorer's tasks or inference threads remain."""
+    tasks_before, threads_before = asyncio.all_tasks(), set(threading.enumerate())
+    scorer = BatchingScorer(Recording(engine), cache_size=0)
+    await scorer.score(["first", "second"])
+    assert {task.get_name() for task in asyncio.all_tasks() - tasks_before} == {"modbot-scorer-dispatch"}
+    await scorer.close()
+    await asyncio.sleep(0)
+    assert asyncio.all_tasks() - tasks_before == set()
+    assert [t.name for t in set(threading.enumerate()) - threads_before if t.name.startswith("modbot-")] == []
+
+
 def test_length_groups_split_short_from_long() -> None:
     groups = length_groups([10, 500, 20, 1000, 70, 130])
     assert sorted(index for group in groups for index in group) == list(range(6))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -9,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from bot.records import Action, ActionKind, Actor, CaseDraft, CaseQuery, Enforcement, ModelInfo
-from bot.storage import Database
+from bot.storage import Database, audit
+from bot.storage.bulk import JudgedMessage, load_judged
 from bot.storage.cases import CaseRepository
 from bot.storage.privacy import forget, purge
 
@@ -132,3 +134,53 @@ async def test_purge_erases_old_text_only(tmp_path: Path) -> None:
     assert erased.cases == 2
     assert texts == [None, None, "message 2", "message 3"]
     assert await verify(path) == []
+
+
+async def test_erasure_events_hold_canonical_state_and_purge_keeps_user_ids(tmp_path: Path) -> None:
+    """purge and forget write each `erased` event's state by filling a digest into text encoded once per state:
+    it must be exactly the canonical encoding of that state; purge keeps every user id, forget zeroes its own."""
+    path = tmp_path / "a.db"
+    await seed(path, count=12)
+    async with Database.open(path) as db:
+        cases = CaseRepository(db)
+        await cases.record_enforcement(3, Enforcement(applied=(ActionKind.DELETE,)))  # a second state to erase from
+        erased = await purge(db, T0 + timedelta(days=6))
+        again = await purge(db, T0 + timedelta(days=6))  # nothing left to erase: no new events
+        forgotten = await forget(db, 11)
+        found = await cases.find(CaseQuery())
+    assert (erased.cases, again.cases, forgotten.cases) == (6, 0, 6)
+    assert [c.user_id for c in found] == [10, 0] * 6
+    with sqlite3.connect(path) as conn:
+        states = [row[0] for row in conn.execute("SELECT state FROM case_events WHERE kind = 'erased'")]
+    assert len(states) == 12
+    for text in states:
+        assert text == audit.encode(json.loads(text))
+    digests = [json.loads(text)["user_digest"] for text in states[:6]]
+    assert all(isinstance(d, str) and len(d) == 64 for d in digests) and len(set(digests)) == 6
+    assert all(json.loads(text)["user_digest"] is None for text in states[6:])
+    assert await verify(path) == []
+
+
+async def test_purge_in_small_chunks_erases_what_one_chunk_would(tmp_path: Path) -> None:
+    """Chunked purge (PURGE_CHUNK cases, 10x as many judged messages per transaction): tiny chunks, cases at
+    the same instant across a chunk's edge, and more judged messages at one instant than a chunk holds."""
+    results = []
+    for chunk in (1000, 2):
+        path = tmp_path / f"chunk{chunk}.db"
+        async with Database.open(path) as db:
+            cases = CaseRepository(db)
+            for index in range(9):  # pairs of cases share a time
+                await cases.record_case(draft(10 + index % 2, f"m{index}", T0 + timedelta(days=index // 2)))
+            same = T0 + timedelta(days=1)
+            await load_judged(db, [JudgedMessage(500 + i, "h", 1, 2, 10, same if i < 45 else T0 + timedelta(days=i),
+                                                 "m", {"x": 0.1}, "allow") for i in range(60)])
+            await db.fetch_one("UPDATE scored_messages SET text = 'kept for preview'")
+            erased = await purge(db, T0 + timedelta(days=3), chunk=chunk)
+            texts = [c.text for c in await cases.find(CaseQuery())]
+            left = await db.fetch_all("SELECT message_id FROM scored_messages WHERE text IS NOT NULL ORDER BY 1")
+        assert await verify(path) == []
+        results.append((erased.cases, erased.scored_messages, texts, [row[0] for row in left]))
+    assert results[0] == results[1]
+    assert results[0][:2] == (6, 45)  # the cases of days 0-2; the 45 judged messages of day 1 (the rest are later)
+    assert results[0][3] == list(range(545, 560))
+    assert results[0][2] == [None] * 6 + ["m6", "m7", "m8"]

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.errors import DatabaseError
 from bot.storage import Database, MigrationError
-from bot.storage.database import DatabaseError, bundled_migrations
+from bot.storage.database import bundled_migrations
 
 
 def _threads() -> set[threading.Thread]:

@@ -14,12 +14,23 @@ from typing import Any
 
 import pytest
 
-from bot.records import Action, ActionKind, Actor, CaseDraft, Decision, MessageEvent, ModelInfo, Scores
+from bot.records import (
+    Action,
+    ActionKind,
+    Actor,
+    CaseDraft,
+    Decision,
+    Enforcement,
+    MessageEvent,
+    ModelInfo,
+    Scores,
+    StatsScope,
+)
 from bot.storage import Database
 from bot.storage.bulk import JudgedMessage, ReviewRow, load_cases, load_judged, load_reviews
 from bot.storage.cases import CaseRepository
 from bot.storage.privacy import purge
-from bot.storage.stats import StatsScope, StatsStore
+from bot.storage.stats import StatsStore
 from bot.storage.strikes import StrikeLedger
 
 NOW = datetime.now(UTC)
@@ -52,7 +63,7 @@ async def traced(db: Database, operation: Callable[[], Awaitable[Any]]) -> list[
     try:
         await operation()
     finally:
-        await conn.set_trace_callback(None)
+        await conn.set_trace_callback(None)  # type: ignore[arg-type]  # sqlite3 takes None: no callback
     return [sql for sql in statements if sql.lstrip().upper().startswith(("SELECT", "UPDATE", "DELETE", "WITH"))]
 
 
@@ -78,8 +89,14 @@ OPERATIONS: dict[str, Callable[[Database], Awaitable[Any]]] = {
     "already_processed": lambda db: CaseRepository(db).already_processed(1000, "h0"),
     "strike_times": lambda db: CaseRepository(db).strike_times(1, 7, NOW - timedelta(days=1)),
     "active_strikes": lambda db: StrikeLedger(db).active(1, 7),
+    "record_enforcement": lambda db: CaseRepository(db).record_enforcement(3, Enforcement((ActionKind.DELETE,))),
+    "record_case_by_hand": lambda db: CaseRepository(db).record_case(draft(998, 8)),
     "history_count": lambda db: CaseRepository(db).count_for_user(1, 7),
-    "history_page": lambda db: CaseRepository(db).page_for_user(1, 7, 10, 20),
+    "history_first_page": lambda db: CaseRepository(db).page_for_user(1, 7, 10, 0),
+    "history_deep_page": lambda db: CaseRepository(db).page_for_user(1, 7, 10, 30),
+    "reverse": lambda db: CaseRepository(db).reverse(1, 4, by=5, reason="appeal upheld", at=NOW),
+    "add_note": lambda db: CaseRepository(db).add_note(6, 5, "seen", NOW),
+    "chain_head": lambda db: CaseRepository(db).chain_head(),
     "case_by_number": lambda db: CaseRepository(db).get(1, 5),
     "stats_30d": lambda db: StatsStore(db).collect(StatsScope(guild_id=1, since=NOW - timedelta(days=30))),
     "stats_thread": lambda db: StatsStore(db).collect(StatsScope(guild_id=1, since=NOW - timedelta(days=3),
@@ -108,6 +125,21 @@ async def test_the_checker_sees_a_full_scan(tmp_path: Path) -> None:
     try:
         lines = await plan(db, "SELECT * FROM scored_messages WHERE user_id = 7")
         assert full_scans(lines) == ["SCAN scored_messages"]
+    finally:
+        await db.close()
+
+
+async def test_strike_reads_come_from_the_index_alone(tmp_path: Path) -> None:
+    """Escalation's lookup and the active count read no strike row (migration 0013), and a reversal finds the
+    case's strikes by index."""
+    db = await seeded(tmp_path / "plans.db")
+    try:
+        for name, index in (("strike_times", "COVERING INDEX strikes_by_user_active"),
+                            ("active_strikes", "COVERING INDEX strikes_by_user_active"),
+                            ("reverse", "strikes_by_case")):
+            statements = await traced(db, lambda name=name: OPERATIONS[name](db))  # type: ignore[misc]
+            joined = " | ".join([line for sql in statements for line in await plan(db, sql) if "strikes" in line])
+            assert index in joined, (name, joined)
     finally:
         await db.close()
 
