@@ -8,9 +8,8 @@ against a guess of who it was or what they wrote.
 
 from __future__ import annotations
 
-import contextlib
 import json
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -84,7 +83,7 @@ _ERASABLE = """SELECT c.id, c.user_id,
        EXISTS (SELECT 1 FROM case_explanations x WHERE x.case_id = c.id), c.created_at
 FROM cases c"""
 # While erasing, a bigger page cache (512 MiB, given back after): every erased case adds a chain event, and the
-# events' hash index takes them at random places; with the usual 64 MiB, a 1M-case purge reads and writes those
+# events' hash index takes them at random places; with the usual 2 MiB, a 1M-case purge reads and writes those
 # index pages again and again (bench/scale.py: purging half of 1M cases, 90 s -> 66 s).
 _ERASE_CACHE_KIB = 524288
 # `purge` erases in transactions of this many cases (and 10x as many judged messages): the bot, running on the
@@ -92,16 +91,6 @@ _ERASE_CACHE_KIB = 524288
 # the whole history. Each transaction is complete on its own: an interrupted purge is finished by running it again.
 PURGE_CHUNK = 20_000
 
-
-@contextlib.asynccontextmanager
-async def _big_cache(db: Database) -> AsyncIterator[None]:
-    row = await db.fetch_one("PRAGMA cache_size")
-    usual = int(row[0]) if row else -2000
-    await db.fetch_one(f"PRAGMA cache_size = -{_ERASE_CACHE_KIB}")  # sql-audited: a constant int
-    try:
-        yield
-    finally:
-        await db.fetch_one(f"PRAGMA cache_size = {usual}")  # sql-audited: an int read back from SQLite
 
 
 async def count_purgeable(db: Database, older_than: datetime) -> Erased:
@@ -125,7 +114,7 @@ async def purge(db: Database, older_than: datetime, chunk: int = PURGE_CHUNK) ->
     now = to_db_time(utcnow())
     cases = scored = 0
     after: tuple[str, int] = ("", 0)  # the last case erased, in (time, id) order: each chunk starts past it
-    async with _big_cache(db):
+    async with db.big_page_cache(_ERASE_CACHE_KIB):
         while True:
             async with db.transaction() as conn:
                 rows = await conn.execute_fetchall(  # by the time index, from where the last chunk ended
@@ -183,7 +172,7 @@ async def _next_bound(conn: aiosqlite.Connection, lower: str, cutoff: str, count
 async def forget(db: Database, user_id: int) -> Erased:
     """Erase everything that identifies `user_id` or repeats what they wrote; keep anonymous counts."""
     now = to_db_time(utcnow())
-    async with _big_cache(db), db.transaction() as conn:
+    async with db.big_page_cache(_ERASE_CACHE_KIB), db.transaction() as conn:
         rows = await conn.execute_fetchall(
             _ERASABLE + " WHERE c.user_id = ? ORDER BY c.id",
             (user_id,),

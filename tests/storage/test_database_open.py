@@ -101,3 +101,21 @@ async def test_an_existing_database_opens_without_create(tmp_path: Path) -> None
         pass
     async with Database.open(path, create=False) as db:
         assert await db.integrity_check() == "ok"
+
+
+async def test_the_page_cache_is_small_for_everyday_work_and_big_only_while_bulk_work_asks(tmp_path: Path) -> None:
+    async with Database.open(tmp_path / "m.db") as db:
+        async def cache_size() -> int:
+            row = await db.fetch_one("PRAGMA cache_size")
+            assert row is not None
+            return int(row[0])
+
+        usual = await cache_size()
+        assert usual == -2000  # SQLite's default, 2 MiB: a long-running bot does not grow with its history
+        async with db.big_page_cache(65536):
+            assert await cache_size() == -65536
+        assert await cache_size() == usual
+        with pytest.raises(RuntimeError):
+            async with db.big_page_cache(1024):
+                raise RuntimeError("a failed bulk load")
+        assert await cache_size() == usual
