@@ -61,26 +61,25 @@ class DiscordRemedies:
             raise RemedyFailed(f"{kind.value}: channel {channel_id} is not a thread")
         return channel
 
+    async def _edit(self, channel_id: int, kind: ActionKind, reason: str, **fields: Any) -> discord.Thread:
+        """`thread.edit(**fields)`; every failure a RemedyFailed that names `kind`."""
+        thread = await self._thread(channel_id, kind)
+        try:
+            await thread.edit(reason=reason, **fields)
+        except discord.HTTPException as exc:
+            raise RemedyFailed(describe_error(kind, exc)) from exc
+        except DISCORD_FAILURES as exc:
+            raise RemedyFailed(f"{kind.value}: {exc}") from exc
+        return thread
+
     async def slowmode_delay(self, guild_id: int, channel_id: int) -> int:
         return (await self._thread(channel_id, ActionKind.SLOWMODE)).slowmode_delay
 
     async def set_slowmode(self, guild_id: int, channel_id: int, seconds: int, reason: str) -> None:
-        thread = await self._thread(channel_id, ActionKind.SLOWMODE)
-        try:
-            await thread.edit(slowmode_delay=seconds, reason=reason)
-        except discord.HTTPException as exc:
-            raise RemedyFailed(describe_error(ActionKind.SLOWMODE, exc)) from exc
-        except DISCORD_FAILURES as exc:
-            raise RemedyFailed(f"slowmode: {exc}") from exc
+        await self._edit(channel_id, ActionKind.SLOWMODE, reason, slowmode_delay=seconds)
 
     async def unlock(self, guild_id: int, channel_id: int, reason: str, note: str | None = None) -> None:
-        thread = await self._thread(channel_id, ActionKind.LOCK)
-        try:
-            await thread.edit(locked=False, reason=reason)
-        except discord.HTTPException as exc:
-            raise RemedyFailed(describe_error(ActionKind.LOCK, exc)) from exc
-        except DISCORD_FAILURES as exc:
-            raise RemedyFailed(f"lock: {exc}") from exc
+        thread = await self._edit(channel_id, ActionKind.LOCK, reason, locked=False)
         if note is not None:
             with contextlib.suppress(*DISCORD_FAILURES):  # unlocked all the same: the note is a courtesy
                 await thread.send(note, allowed_mentions=_NO_MENTIONS)
