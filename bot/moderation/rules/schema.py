@@ -10,11 +10,19 @@ import string
 from datetime import timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from bot.durations import parse_duration
 from bot.moderation.rules.regexes import check_pattern
 from bot.records import HEAT_KINDS, Action, ActionKind
+
+
+def _duration_text(value: str) -> str:
+    parse_duration(value)  # raises ValueError: "invalid duration ..."
+    return value
+
+
+DurationText = Annotated[str, AfterValidator(_duration_text)]  # a window as the file writes it ("24h", "10m")
 
 TEMPLATE_FIELDS = frozenset({"rule", "description", "labels", "user", "channel", "appeal"})
 MAX_TIMEOUT = timedelta(days=28)  # Discord refuses longer timeouts ("communication disabled until")
@@ -172,21 +180,15 @@ class ProfileSpec(_Strict):
 
 class EscalationSpec(_Strict):
     strikes: int = Field(ge=1)
-    within: str
+    within: DurationText
     actions: tuple[ActionSpec, ...] = Field(min_length=1)
-
-    @field_validator("within")
-    @classmethod
-    def _duration(cls, value: str) -> str:
-        parse_duration(value)
-        return value
 
 
 class HeatWhen(_Strict):
     """When a thread is heated: at least `min_messages` judged within `within`, and `removed_share` of them removed."""
 
     removed_share: float
-    within: str
+    within: DurationText
     min_messages: int = Field(default=10, ge=1)
 
     @field_validator("removed_share")
@@ -194,12 +196,6 @@ class HeatWhen(_Strict):
     def _share(cls, value: float) -> float:
         if not 0.0 < value <= 1.0:
             raise ValueError("must be between 0 and 1 (a share of the messages, like 0.25)")
-        return value
-
-    @field_validator("within")
-    @classmethod
-    def _duration(cls, value: str) -> str:
-        parse_duration(value)
         return value
 
 
