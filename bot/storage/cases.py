@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import itertools
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -172,29 +172,33 @@ _VERIFY_HEAD = "SELECT seq, hash FROM chain_head WHERE one = 1"
 _CHUNK = 4096
 
 
+def _feed(verifier: audit.ChainVerifier, cases: Iterable[Sequence[Any]], events: Iterable[Sequence[Any]]) -> None:
+    """Give `verifier` both row streams merged in chain (`seq`) order; a case without a seq goes where it sorts."""
+    case, event = verifier.case, verifier.event
+    later = iter(events)
+    pending = next(later, None)
+    for row in cases:
+        seq = row[0]
+        while pending is not None and seq is not None and pending[0] < seq:
+            event(pending)
+            pending = next(later, None)
+        case(row)
+    if pending is not None:
+        event(pending)
+        for pending in later:
+            event(pending)
+
+
 def _verify_file(path: Path, witness: ChainHead | None) -> audit.ChainReport:
     """`CaseRepository.verify` on a read-only connection of its own (run in a thread)."""
     conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
     try:
         conn.execute("BEGIN")  # one snapshot for every query below
         verifier = audit.ChainVerifier(witness)
-        case, event = verifier.case, verifier.event
         events = conn.execute(_VERIFY_EVENTS)
-        pending = next(events, None)
         cases = conn.execute(_VERIFY_CASES)
         cases.arraysize = _CHUNK
-        while rows := cases.fetchmany():
-            for row in rows:
-                seq = row[0]
-                # an event before this case in the chain goes first (a case without a seq sorts first)
-                while pending is not None and seq is not None and pending[0] < seq:
-                    event(pending)
-                    pending = next(events, None)
-                case(row)
-        if pending is not None:
-            event(pending)
-            for pending in events:
-                event(pending)
+        _feed(verifier, itertools.chain.from_iterable(iter(cases.fetchmany, [])), events)
         verifier.notes(conn.execute(_VERIFY_NOTES).fetchall())
         recorded = conn.execute(_VERIFY_HEAD).fetchone()
         conn.execute("ROLLBACK")
@@ -379,17 +383,14 @@ class CaseRepository:
         return await asyncio.to_thread(_verify_file, self._db.path, witness)
 
     async def _verify_shared(self, witness: ChainHead | None) -> audit.ChainReport:
+        """`verify` on the shared connection: an in-memory database, whose rows are in memory already."""
         verifier = audit.ChainVerifier(witness)
         async with self._db.snapshot() as conn:
-            cases = _Stream(await conn.execute(_VERIFY_CASES))
-            events = _Stream(await conn.execute(_VERIFY_EVENTS))
-            try:
-                await _merge(cases, events, verifier)
-            finally:
-                await cases.close()
-                await events.close()
+            cases = await conn.execute_fetchall(_VERIFY_CASES)
+            events = await conn.execute_fetchall(_VERIFY_EVENTS)
             notes = await conn.execute_fetchall(_VERIFY_NOTES)
             recorded = await conn.execute_fetchall(_VERIFY_HEAD)
+        _feed(verifier, cases, events)
         verifier.notes(list(notes))
         head = next((ChainHead(int(r[0]), str(r[1])) for r in recorded), None)
         return verifier.finish(head)
@@ -397,51 +398,3 @@ class CaseRepository:
     async def verify_chain(self) -> tuple[int, list[audit.ChainProblem]]:
         report = await self.verify()
         return report.cases, report.problems
-
-
-class _Stream:
-    """Rows of a cursor in chunks, the next chunk already requested while this one is checked."""
-
-    def __init__(self, cursor: aiosqlite.Cursor) -> None:
-        self._cursor = cursor
-        self._next: asyncio.Future[Iterable[Any]] = asyncio.ensure_future(cursor.fetchmany(_CHUNK))
-
-    async def chunk(self) -> list[Any]:
-        rows = list(await self._next)
-        if rows:
-            self._next = asyncio.ensure_future(self._cursor.fetchmany(_CHUNK))
-        return rows
-
-    async def close(self) -> None:
-        with contextlib.suppress(Exception):
-            await self._next
-        await self._cursor.close()
-
-
-async def _merge(cases: _Stream, events: _Stream, verifier: audit.ChainVerifier) -> None:
-    """Feed both streams to `verifier` in `seq` order (a case without a seq first, where it sorts)."""
-    case_rows, event_rows = await cases.chunk(), await events.chunk()
-    ci = ei = 0
-    while case_rows or event_rows:
-        if ci == len(case_rows) and case_rows:
-            case_rows, ci = await cases.chunk(), 0
-            continue
-        if ei == len(event_rows) and event_rows:
-            event_rows, ei = await events.chunk(), 0
-            continue
-        if not event_rows:  # only cases left
-            for row in case_rows[ci:]:
-                verifier.case(row)
-            ci = len(case_rows)
-        elif not case_rows:
-            for row in event_rows[ei:]:
-                verifier.event(row)
-            ei = len(event_rows)
-        else:
-            case_row, event_row = case_rows[ci], event_rows[ei]
-            if case_row[0] is not None and event_row[0] < case_row[0]:
-                verifier.event(event_row)
-                ei += 1
-            else:
-                verifier.case(case_row)
-                ci += 1

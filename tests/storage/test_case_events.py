@@ -30,14 +30,17 @@ def draft(user: int, text: str, at: datetime, shadow: bool = False) -> CaseDraft
 async def seed(path: Path) -> None:
     """Four enforced cases (users 10, 11, 10, 11), case #2 reversed, a note on #3, a shadow case #5."""
     async with Database.open(path) as db:
-        cases = CaseRepository(db)
-        for index in range(4):
-            case = await cases.record_case(draft(10 + index % 2, f"message {index}", T0 + timedelta(days=index)))
-            await cases.record_enforcement(case.id, Enforcement(applied=(ActionKind.DELETE,),
-                                                                errors=("warn: 403 Forbidden",), notified=False))
-        await cases.reverse(1, 2, by=42, reason="wrong person", at=T0 + timedelta(days=5))
-        await cases.add_note(3, 42, "spoke to them", at=T0 + timedelta(days=6))
-        await cases.record_case(draft(12, "shadow message", T0 + timedelta(days=7), shadow=True))
+        await seed_cases(CaseRepository(db))
+
+
+async def seed_cases(cases: CaseRepository) -> None:
+    for index in range(4):
+        case = await cases.record_case(draft(10 + index % 2, f"message {index}", T0 + timedelta(days=index)))
+        await cases.record_enforcement(case.id, Enforcement(applied=(ActionKind.DELETE,),
+                                                            errors=("warn: 403 Forbidden",), notified=False))
+    await cases.reverse(1, 2, by=42, reason="wrong person", at=T0 + timedelta(days=5))
+    await cases.add_note(3, 42, "spoke to them", at=T0 + timedelta(days=6))
+    await cases.record_case(draft(12, "shadow message", T0 + timedelta(days=7), shadow=True))
 
 
 async def report(path: Path, witness: ChainHead | None = None) -> ChainReport:
@@ -201,3 +204,20 @@ async def test_a_null_salt_without_erasure_is_refused_even_when_text_and_user_ar
     tamper(path, "UPDATE cases SET text = NULL, salt = NULL, user_id = 0 WHERE number = 4")
     assert any("case #4 (id 4): user or text was edited (the salt is gone, no erasure was recorded)" in p
                for p in await problems(path))
+
+
+async def test_an_in_memory_database_is_walked_like_a_file(tmp_path: Path) -> None:
+    path = tmp_path / "a.db"
+    await seed(path)
+    on_file = await report(path)
+    async with Database.open(Path(":memory:")) as db:
+        cases = CaseRepository(db)
+        await seed_cases(cases)
+        in_memory = await cases.verify()
+        assert (in_memory.cases, in_memory.head.entries, in_memory.problems) == (
+            on_file.cases, on_file.head.entries, on_file.problems)
+        assert in_memory.problems == []
+        await db.fetch_one("DROP TRIGGER IF EXISTS case_events_no_update")
+        await db.fetch_one("UPDATE case_events SET state = replace(state, 'wrong person', 'spam')")
+        found = [str(problem) for problem in (await cases.verify()).problems]
+    assert any("case event #9 (case id 2): was edited" in problem for problem in found), found
