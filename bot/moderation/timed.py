@@ -19,7 +19,7 @@ from bot.durations import format_duration
 from bot.moderation.ports import CaseNotes, TimedActionStore
 from bot.moderation.remedies import RemedyFailed, ThreadRemedies
 from bot.protocols import Clock
-from bot.records import HEAT_USER_ID, Case, TimedAction, TimedKind
+from bot.records import HEAT_USER_ID, ActionKind, Case, TimedAction, TimedKind
 
 log = logging.getLogger("modbot.decision")
 
@@ -193,7 +193,7 @@ class TimedActions:
 
     @staticmethod
     def _why(action: TimedAction, case: Case) -> str:
-        lock = next((str(a) for a in case.actions if a.kind.value == "lock"), "lock")
+        lock = next((str(a) for a in case.actions if a.kind is ActionKind.LOCK), "lock")
         return f"the {lock} ended" if action.kind is TimedKind.UNLOCK else "the slowmode ended"
 
 
