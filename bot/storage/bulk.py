@@ -145,11 +145,9 @@ def _append(
     state_text = encoded.get(key)
     if state_text is None:
         state_text = encoded[key] = audit.encode(state)
-    seq = head.entries + 1
-    detail_text = _NO_DETAIL
-    digest = audit.event_hash(head.hash, seq, case_id, kind, created_at, state_text, detail_text)
-    events.append((seq, case_id, kind, created_at, state_text, detail_text, head.hash, digest))
-    return ChainHead(seq, digest)
+    row = case_events.encoded_event_row(head, case_id, kind, state_text, created_at, _NO_DETAIL)
+    events.append(row)
+    return ChainHead(row[0], row[7])
 
 
 _NO_DETAIL = audit.encode({})

@@ -55,9 +55,16 @@ def event_row(
     detail: Mapping[str, Any] | None = None,
 ) -> EventRow:
     """The next event after `head`, ready to insert: (seq, case_id, kind, created_at, state, detail, prev, hash)."""
+    return encoded_event_row(head, case_id, kind, audit.encode(dict(state)), created_at,
+                             audit.encode(dict(detail or {})))
+
+
+def encoded_event_row(
+    head: ChainHead, case_id: int, kind: str, state_text: str, created_at: str, detail_text: str
+) -> EventRow:
+    """`event_row` for a state and detail already in canonical JSON (`audit.encode`): bulk work encodes each
+    distinct state once."""
     seq = head.entries + 1
-    state_text = audit.encode(dict(state))
-    detail_text = audit.encode(dict(detail or {}))
     digest = audit.event_hash(head.hash, seq, case_id, kind, created_at, state_text, detail_text)
     return (seq, case_id, kind, created_at, state_text, detail_text, head.hash, digest)
 

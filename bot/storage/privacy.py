@@ -57,10 +57,9 @@ async def _erase_cases(conn: aiosqlite.Connection, rows: Sequence[Sequence[Any]]
         erased_state = f'{around[0]}"{digest}"{around[1]}' if digest else around[0]
         if has_explanation:
             explained.append((case_id,))
-        seq = head.entries + 1
-        entry = audit.event_hash(head.hash, seq, case_id, "erased", now, erased_state, no_detail)
-        events.append((seq, case_id, "erased", now, erased_state, no_detail, head.hash, entry))
-        head = ChainHead(seq, entry)
+        row = case_events.encoded_event_row(head, case_id, "erased", erased_state, now, no_detail)
+        events.append(row)
+        head = ChainHead(row[0], row[7])
     if events:
         await case_events.insert_events(conn, events)
         if scope == audit.ERASED_TEXT:
@@ -90,7 +89,6 @@ _ERASE_CACHE_KIB = 524288
 # same database, waits for one of them at most (a second or two; it gives up after busy_timeout, 5 s), never for
 # the whole history. Each transaction is complete on its own: an interrupted purge is finished by running it again.
 PURGE_CHUNK = 20_000
-
 
 
 async def count_purgeable(db: Database, older_than: datetime) -> Erased:
