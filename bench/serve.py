@@ -46,6 +46,7 @@ ANSWER_WAIT_S = 60.0  # a client gives up after this: such a request counts as u
 
 def open_scorer(kind: str, threads: int) -> Any:
     from bot.scoring.worker import BatchingScorer
+    from bot.settings import ScoringSettings
 
     if kind == "onnx":
         from bot.scoring.factory import load_onnx
@@ -55,7 +56,8 @@ def open_scorer(kind: str, threads: int) -> Any:
         from bot.scoring.profanity import ProfanityEngine
 
         engine = ProfanityEngine()
-    return BatchingScorer(engine, batch_size=16, queue_size=4096, timeout_s=20.0, cache_size=0)
+    return BatchingScorer(engine, batch_size=ScoringSettings().batch_size, queue_size=4096, timeout_s=20.0,
+                          cache_size=0)
 
 
 def summary(latencies: list[tuple[str, float]], wall: float, statuses: collections.Counter[str]) -> dict[str, Any]:

@@ -81,15 +81,36 @@ class DetoxifyEngine:
             return []
         import torch
 
+        rows: list[list[float]] = [[] for _ in texts]
         with self._lock, torch.inference_mode():
-            encoded = self.tokenizer(list(texts), return_tensors="pt", truncation=True, padding=True)
-            logits = self.model(**encoded.to(self._device))[0]
-            rows: list[list[float]] = torch.sigmoid(logits.float()).cpu().tolist()
+            for group in length_groups([len(text) for text in texts]):  # each group padded to its own longest
+                encoded = self.tokenizer([texts[index] for index in group], return_tensors="pt", truncation=True,
+                                         padding=True)
+                logits = self.model(**encoded.to(self._device))[0]
+                for index, row in zip(group, torch.sigmoid(logits.float()).cpu().tolist(), strict=True):
+                    rows[index] = row
         names = self.class_names
         return [{name: float(row[index]) for index, name in enumerate(names)} for row in rows]
 
     def close(self) -> None:
         self.model = None
+
+
+def length_groups(lengths: Sequence[int], ratio: float = 2.0, floor: int = 64) -> list[list[int]]:
+    """Indices grouped so that within a group the longest is at most `ratio` times the shortest (in
+    characters: the torch path pads each forward pass to its longest text). Lengths under `floor` count as
+    `floor` (short messages pad to little anyway)."""
+    order = sorted(range(len(lengths)), key=lambda index: lengths[index])
+    groups: list[list[int]] = []
+    start = 0.0
+    for index in order:
+        size = max(lengths[index], floor)
+        if groups and size <= start * ratio:
+            groups[-1].append(index)
+        else:
+            groups.append([index])
+            start = size
+    return groups
 
 
 def _load_detoxify(model_type: str, checkpoint: Path, device: str) -> Any:

@@ -211,18 +211,23 @@ def fast_tokenizer(tokenizer: Any) -> Any:
 
 
 def _optimize(source: Path, target: Path, config: Any) -> dict[str, int] | None:
-    """ONNX Runtime's transformer fusions (attention, LayerNorm/SkipLayerNorm, GELU, bias, embedding layer)
-    on the fp32 graph, before quantization; BERT, RoBERTa and XLM-R all share the `bert` fusion patterns.
+    """ONNX Runtime's transformer fusions (attention, LayerNorm, GELU, bias, embedding layer) on the fp32
+    graph, before quantization (not SkipLayerNormalization: see onnx_engine.DISABLED_OPTIMIZERS); BERT,
+    RoBERTa and XLM-R all share the `bert` fusion patterns.
     Returns the fused operators counted by the optimizer, or None when it could not be applied (the plain graph
     is quantized then: slower, same scores)."""
     try:
+        from onnxruntime.transformers.fusion_options import FusionOptions
         from onnxruntime.transformers.optimizer import optimize_model
 
+        options = FusionOptions("bert")
+        options.enable_skip_layer_norm = False  # its CPU kernel is slower than Add + LayerNormalization
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             optimized = optimize_model(
                 str(source), model_type="bert", num_heads=int(getattr(config, "num_attention_heads", 0)),
                 hidden_size=int(getattr(config, "hidden_size", 0)), opt_level=1, use_gpu=False,
+                optimization_options=options,
             )
         counts = {name: int(count) for name, count in optimized.get_fused_operator_statistics().items() if count}
         optimized.save_model_to_file(str(target))
@@ -236,7 +241,7 @@ def _quantize_int8(source: Path, target: Path) -> None:
     from onnx import TensorProto
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    # the fused graph's com.microsoft operators (Attention, SkipLayerNormalization...) carry no shape-inferred
+    # the fused graph's com.microsoft operators (Attention, BiasGelu...) carry no shape-inferred
     # types: their float outputs are named as the default so that the MatMuls after them are quantized too
     quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8,
                      extra_options={"DefaultTensorType": TensorProto.FLOAT})

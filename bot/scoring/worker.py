@@ -2,9 +2,9 @@
 
 Many tasks call `score([text])` concurrently. Requests wait in a bounded asyncio queue (a full queue makes
 callers wait: backpressure); a dispatcher task takes up to `batch_size` of them, waiting at most `max_wait`
-for more, sorts them by length and splits them where lengths differ a lot (padding costs compute), and runs
-them on a single inference thread. Identical texts are scored once: an LRU cache for finished ones, and
-in-flight requests for the same text are shared.
+for more, and hands them to the engine on a single inference thread, in one call: the engine shapes its own
+forward passes (length groups, so that padding costs little). Identical texts are scored once: an LRU
+cache for finished ones, and in-flight requests for the same text are shared.
 
 Nothing is dropped silently: every caller gets scores, or, past its deadline, `Scores(timed_out=True)`.
 If inference raises or hangs, the thread is replaced (a restart) and the requests it held get that
@@ -52,24 +52,6 @@ class _Request:
     deadline: float  # loop time
 
 
-def length_groups(lengths: Sequence[int], ratio: float = 2.0, floor: int = 64) -> list[list[int]]:
-    """Indices grouped so that within a group the longest is at most `ratio` times the shortest.
-
-    Lengths under `floor` count as `floor` (short messages pad to little anyway).
-    """
-    order = sorted(range(len(lengths)), key=lambda index: lengths[index])
-    groups: list[list[int]] = []
-    start = 0.0
-    for index in order:
-        size = max(lengths[index], floor)
-        if groups and size <= start * ratio:
-            groups[-1].append(index)
-        else:
-            groups.append([index])
-            start = size
-    return groups
-
-
 class BatchingScorer:
     """Implements `bot.protocols.Scorer` over any `InferenceEngine`."""
 
@@ -77,7 +59,7 @@ class BatchingScorer:
         self,
         engine: InferenceEngine,
         *,
-        batch_size: int = 16,
+        batch_size: int = 48,
         max_wait_s: float = 0.0,
         queue_size: int = 1024,
         timeout_s: float = 5.0,
@@ -246,27 +228,23 @@ class BatchingScorer:
                 live.append(request)
         if not live:
             return
-        index_groups = length_groups([len(request.text) for request in live])
-        groups = [[live[index].text for index in group] for group in index_groups]
-        ordered = [live[index] for group in index_groups for index in group]
         started = time.perf_counter()
-        work = loop.run_in_executor(self._executor, _predict_groups, self._engine, groups)
+        work = loop.run_in_executor(self._executor, _predict, self._engine, [request.text for request in live])
         try:
             predictions = await asyncio.wait_for(asyncio.shield(work), timeout=self._hang_after)
         except TimeoutError:
             work.add_done_callback(_swallow)
-            self._fail(ordered, f"inference hung for more than {self._hang_after:.1f}s")
+            self._fail(live, f"inference hung for more than {self._hang_after:.1f}s")
             return
         except Exception as exc:
-            self._fail(ordered, f"inference raised {exc!r}")
+            self._fail(live, f"inference raised {exc!r}")
             return
         self._batches += 1
-        self._batched += len(ordered)
-        for request, prediction in zip(ordered, predictions, strict=True):
+        self._batched += len(live)
+        for request, prediction in zip(live, predictions, strict=True):
             self._cache.put(request.text, prediction)
             self._resolve(request, prediction)
-        log.debug("scoring batch=%d groups=%d ms=%.1f", len(ordered), len(groups),
-                  (time.perf_counter() - started) * 1000)
+        log.debug("scoring batch=%d ms=%.1f", len(live), (time.perf_counter() - started) * 1000)
 
     def _fail(self, requests: list[_Request], reason: str) -> None:
         self._failed += 1
@@ -293,15 +271,12 @@ class BatchingScorer:
         return ThreadPoolExecutor(max_workers=1, thread_name_prefix="modbot-inference")
 
 
-def _predict_groups(engine: InferenceEngine, groups: list[list[str]]) -> list[Prediction]:
-    """Runs on the inference thread: one forward pass per length group, results flattened in group order."""
-    results: list[Prediction] = []
-    for texts in groups:
-        predictions = engine.predict(texts)
-        if len(predictions) != len(texts):
-            raise RuntimeError(f"engine returned {len(predictions)} predictions for {len(texts)} texts")
-        results.extend(predictions)
-    return results
+def _predict(engine: InferenceEngine, texts: list[str]) -> list[Prediction]:
+    """Runs on the inference thread: the whole batch in one call (the engine shapes its own forward passes)."""
+    predictions = engine.predict(texts)
+    if len(predictions) != len(texts):
+        raise RuntimeError(f"engine returned {len(predictions)} predictions for {len(texts)} texts")
+    return predictions
 
 
 def _swallow(future: asyncio.Future[list[Prediction]]) -> None:

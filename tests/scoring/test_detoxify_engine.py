@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.scoring.detoxify_engine import DetoxifyEngine
+from bot.scoring.detoxify_engine import DetoxifyEngine, length_groups
 from bot.scoring.fidelity import FIDELITY_SAMPLE, max_abs_difference, measure
 from bot.scoring.labels import ORIGINAL_LABELS, UNBIASED_LABELS
 from tests.synthetic import SyntheticCheckpoint
@@ -90,3 +90,21 @@ def test_checkpoint_in_torch_legacy_format_loads_without_mmap(
     assert not zipfile.is_zipfile(legacy)  # the old format, which torch.load cannot memory-map
     engine = DetoxifyEngine("original", legacy, quantize="int8-dynamic", torch_threads=1)
     assert measure(fp32, engine).max_abs_diff < 0.2
+
+
+def test_length_groups_split_short_from_long() -> None:
+    groups = length_groups([10, 500, 20, 1000, 70, 130])
+    assert sorted(index for group in groups for index in group) == list(range(6))
+    assert [0, 2, 4] in groups  # short ones together (under the floor, and 70 <= 2 * 64)
+    assert all(3 not in group or 0 not in group for group in groups)
+
+
+def test_a_mixed_batch_scores_each_text_as_alone_in_its_own_order(original_ckpt: SyntheticCheckpoint) -> None:
+    engine = DetoxifyEngine("original", original_ckpt.path, quantize="none", torch_threads=1)
+    texts = ["short", "a much longer comment " * 20, "hi", "a medium sized comment about the article", ""]
+    together = engine.predict(texts)
+    alone = [engine.predict([text])[0] for text in texts]
+    assert len(together) == len(texts)
+    for got, expected in zip(together, alone, strict=True):
+        assert got.keys() == expected.keys()
+        assert max(abs(got[name] - expected[name]) for name in got) < 1e-4

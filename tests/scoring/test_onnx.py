@@ -13,7 +13,7 @@ import pytest
 from bot.scoring.detoxify_engine import DetoxifyEngine
 from bot.scoring.fidelity import FIDELITY_SAMPLE, measure
 from bot.scoring.labels import ORIGINAL_LABELS, UNBIASED_LABELS
-from bot.scoring.onnx_engine import META_FILE, OnnxEngine, export_folder, length_buckets, read_meta
+from bot.scoring.onnx_engine import META_FILE, OnnxEngine, export_folder, forward_jobs, length_buckets, read_meta
 from bot.scoring.onnx_export import STEPS, ExportError, ensure_export, export, fast_tokenizer
 from tests.synthetic import SyntheticCheckpoint, build_checkpoint
 
@@ -62,7 +62,8 @@ def test_tokenizer_matches_transformers(kind: str, original_ckpt: SyntheticCheck
     meta = export(kind, ckpt.path, folder, threads=1)
     # BERT, RoBERTa and XLM-R graphs all get ONNX Runtime's transformer fusions before quantization
     assert meta.fusions is not None and meta.fusions.get("Attention") == 2, meta.fusions  # one per tiny layer
-    assert meta.fusions.get("SkipLayerNormalization", 0) >= 2
+    # SkipLayerNormalization is left out on purpose (its CPU kernel is slower than Add + LayerNormalization)
+    assert meta.fusions.get("SkipLayerNormalization", 0) == 0 and meta.fusions.get("LayerNormalization", 0) >= 4
     assert meta.fidelity_max_abs_diff is not None and meta.fidelity_max_abs_diff < 0.2
     engine = OnnxEngine(folder, threads=1)
     torch_engine = DetoxifyEngine(kind, ckpt.path, quantize="none", torch_threads=1)
@@ -82,7 +83,7 @@ def test_tokenizer_matches_transformers(kind: str, original_ckpt: SyntheticCheck
     padded = np.asarray(session.run(["logits"], engine.encode(sample))[0])
     expected = 1.0 / (1.0 + np.exp(-padded[:, :len(engine.meta.class_names)]))
     got = np.array([[scores[name] for name in engine.meta.class_names] for scores in engine.predict(sample)])
-    np.testing.assert_allclose(got, expected, atol=2e-2)
+    np.testing.assert_allclose(got, expected, atol=3e-2)  # a text scored in another row would be off by far more
 
 
 def test_multilingual_scores_every_script(multilingual_ckpt: SyntheticCheckpoint, tmp_path: Path) -> None:
@@ -121,6 +122,35 @@ def test_length_buckets_cover_every_text_once(lengths: list[int]) -> None:
         assert widths == sorted(widths)
     if lengths == [3, 200, 4, 190, 60, 5]:
         assert [[lengths[i] for i in bucket] for bucket in buckets] == [[3, 4, 5], [60], [190, 200]]
+
+
+@pytest.mark.parametrize("workers", [1, 2, 4])
+@pytest.mark.parametrize("lengths", [[], [5], [5, 5, 5], [3, 200, 4, 190, 60, 5], [40] * 9, list(range(1, 120, 7))])
+def test_forward_jobs_cover_every_text_once_and_feed_every_worker(lengths: list[int], workers: int) -> None:
+    jobs = forward_jobs(lengths, workers, waste_tokens=16)
+    assert sorted(index for job in jobs for index in job) == list(range(len(lengths)))
+    assert all(job for job in jobs)
+    assert len(jobs) >= min(workers, len(lengths))  # a worker idles only when there is not a text for it
+    costs = [len(job) * max(lengths[index] for index in job) for job in jobs]
+    assert costs == sorted(costs, reverse=True)  # biggest first
+    if lengths == [40] * 9 and workers == 2:
+        assert sorted(len(job) for job in jobs) == [4, 5]  # one bucket, split in halves
+
+
+def test_parallel_passes_score_like_one(original_export: Path) -> None:
+    texts = [*FIDELITY_SAMPLE, *BAD_INPUT[:4]]
+    one = OnnxEngine(original_export, threads=1)
+    two = OnnxEngine(original_export, threads=2)
+    try:
+        serial, parallel = one.predict(texts), two.predict(texts)
+        again = [two.predict([text])[0] for text in texts]
+    finally:
+        one.close()
+        two.close()
+    for a, b, c in zip(serial, parallel, again, strict=True):
+        # equal up to dynamic int8's batch dependence (one activation scale per forward pass)
+        assert max(abs(a[name] - b[name]) for name in a) < 2e-2
+        assert max(abs(a[name] - c[name]) for name in a) < 2e-2
 
 
 def test_bad_input_returns_scores(original_export: Path) -> None:

@@ -16,7 +16,7 @@ from bot.records import ModelInfo
 from bot.scoring.detoxify_engine import DetoxifyEngine
 from bot.scoring.engine import InferenceEngine, Prediction
 from bot.scoring.labels import ORIGINAL_LABELS
-from bot.scoring.worker import BatchingScorer, ScorerClosed, length_groups
+from bot.scoring.worker import BatchingScorer, ScorerClosed
 from tests.support import wait_until
 from tests.synthetic import SyntheticCheckpoint
 
@@ -220,10 +220,3 @@ async def test_close_leaves_no_task_or_thread_behind(engine: DetoxifyEngine) -> 
     await asyncio.sleep(0)
     assert asyncio.all_tasks() - tasks_before == set()
     assert [t.name for t in set(threading.enumerate()) - threads_before if t.name.startswith("modbot-")] == []
-
-
-def test_length_groups_split_short_from_long() -> None:
-    groups = length_groups([10, 500, 20, 1000, 70, 130])
-    assert sorted(index for group in groups for index in group) == list(range(6))
-    assert [0, 2, 4] in groups  # short ones together (under the floor, and 70 <= 2 * 64)
-    assert all(3 not in group or 0 not in group for group in groups)
