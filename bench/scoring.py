@@ -1,8 +1,10 @@
 """Benchmark: naive per-message `Detoxify.predict` against modbot's batching scorer in each quantize mode.
 
     python bench/scoring.py [--json] [--messages 96] [--seconds 15] [--rate 30]
+                            [--model-types original,unbiased,multilingual] [--modes naive,none,...]
 
-Offline: a full-size `original` (bert-base) checkpoint with random weights is built once and cached under
+Offline: a full-size checkpoint with random weights for each model type (`original` bert-base, `unbiased`
+roberta-base, `multilingual` xlm-roberta-base; default `original` only) is built once and cached under
 .bench-cache/ (speed does not depend on weight values). Messages are real comments from
 ../shared/data/toxicity/test.csv.gz (chat-sized ones), or built-in sentences if that file is absent.
 
@@ -18,7 +20,9 @@ the bot does (onnx-int8 from the cached export with onnxruntime + tokenizers, no
   which of torch/transformers/detoxify it imported;
 - int8 fidelity, in another process: max |score difference| from detoxify fp32 over
   bot.scoring.fidelity.FIDELITY_SAMPLE.
-ratio = best mode's msgs/s / naive msgs/s. With --json the last line is one JSON object.
+ratio = best mode's msgs/s / naive msgs/s, per model type; issue 16's targets are judged on `original`.
+With --json the last line is one JSON object (`original`'s figures at the top level, when it ran, and every
+model type's under `model_types`).
 """
 
 from __future__ import annotations
@@ -82,17 +86,17 @@ def tokenizer_corpus() -> list[str]:
     return texts
 
 
-def ensure_checkpoint() -> Path:
+def ensure_checkpoint(model_type: str = "original") -> Path:
     from tests.synthetic import build_checkpoint
 
-    marker = CACHE / "original-full.path"
+    marker = CACHE / f"{model_type}-full.path"
     if marker.is_file():
         path = Path(marker.read_text().strip())
         if path.is_file():
             return path
     CACHE.mkdir(exist_ok=True)
     started = time.perf_counter()
-    built = build_checkpoint(CACHE, "original", "full", corpus=tokenizer_corpus())
+    built = build_checkpoint(CACHE, model_type, "full", corpus=tokenizer_corpus())
     marker.write_text(str(built.path))
     print(f"built {built.path.name} in {time.perf_counter() - started:.1f}s", file=sys.stderr)
     return built.path
@@ -142,29 +146,30 @@ async def steady_load(score_one: Any, texts: list[str], rate: float, seconds: fl
 HEAVY_MODULES = ("torch", "transformers", "detoxify")
 
 
-def load_fast_engine(mode: str, checkpoint: Path, threads: int) -> Any:
+def load_fast_engine(model_type: str, mode: str, checkpoint: Path, threads: int) -> Any:
     """The engine the bot would serve with for `mode`, as bot.scoring.factory builds it."""
     if mode == "onnx-int8":
         from bot.scoring.factory import load_onnx
 
-        return load_onnx("original", checkpoint, threads, CACHE)  # the export is made before, in prepare
+        return load_onnx(model_type, checkpoint, threads, CACHE)  # the export is made before, in prepare
     from bot.scoring.detoxify_engine import DetoxifyEngine
 
-    return DetoxifyEngine("original", checkpoint, quantize=mode, torch_threads=threads)  # type: ignore[arg-type]
+    return DetoxifyEngine(model_type, checkpoint, quantize=mode, torch_threads=threads)  # type: ignore[arg-type]
 
 
-def run_child(mode: str, checkpoint: Path, messages: int, seconds: float, rate: float, threads: int) -> dict[str, Any]:
+def run_child(model_type: str, mode: str, checkpoint: Path, messages: int, seconds: float, rate: float,
+              threads: int) -> dict[str, Any]:
     """One serving process: load, throughput, steady load. Peak RSS covers all of it; nothing else runs here."""
     texts = load_messages(messages)
     steady_texts = [f"{text} #{index}" for index, text in enumerate(load_messages(int(rate * seconds) + 1))]
-    result: dict[str, Any] = {"mode": mode}
+    result: dict[str, Any] = {"mode": mode, "model_type": model_type}
     if mode == "naive":
         import torch
         from detoxify import Detoxify
 
         torch.set_num_threads(threads)
         started = time.perf_counter()
-        model = Detoxify("original", checkpoint=str(checkpoint))
+        model = Detoxify(model_type, checkpoint=str(checkpoint))
         result["load_s"] = time.perf_counter() - started
         result["rss_loaded_mb"] = current_rss_mb()
         result["rss_peak_loaded_mb"] = peak_rss_mb()
@@ -183,7 +188,7 @@ def run_child(mode: str, checkpoint: Path, messages: int, seconds: float, rate: 
         from bot.settings import ScoringSettings
 
         started = time.perf_counter()
-        engine = load_fast_engine(mode, checkpoint, threads)
+        engine = load_fast_engine(model_type, mode, checkpoint, threads)
         result["load_s"] = time.perf_counter() - started
         result["rss_loaded_mb"] = current_rss_mb()
         result["rss_peak_loaded_mb"] = peak_rss_mb()
@@ -219,18 +224,18 @@ def run_child(mode: str, checkpoint: Path, messages: int, seconds: float, rate: 
     return result
 
 
-def run_fidelity(mode: str, checkpoint: Path, threads: int) -> dict[str, Any]:
+def run_fidelity(model_type: str, mode: str, checkpoint: Path, threads: int) -> dict[str, Any]:
     """A separate process: detoxify fp32 against the mode's engine on bot.scoring.fidelity.FIDELITY_SAMPLE."""
     from bot.scoring.detoxify_engine import DetoxifyEngine
     from bot.scoring.fidelity import measure
 
-    reference = DetoxifyEngine("original", checkpoint, quantize="none", torch_threads=threads)
-    fidelity = measure(reference, load_fast_engine(mode, checkpoint, threads))
+    reference = DetoxifyEngine(model_type, checkpoint, quantize="none", torch_threads=threads)
+    fidelity = measure(reference, load_fast_engine(model_type, mode, checkpoint, threads))
     return {"fidelity_max_abs_diff": fidelity.max_abs_diff, "fidelity_label": fidelity.label,
             "fidelity_texts": fidelity.texts}
 
 
-def prepare(modes: list[str], checkpoint: Path, threads: int) -> None:
+def prepare(modes: list[str], checkpoint: Path, threads: int, model_type: str = "original") -> None:
     """Build steps, outside every measured process: the ONNX export (a child process of its own)."""
     if "onnx-int8" in modes:
         from bot.scoring.checkpoints import checkpoint_id
@@ -240,7 +245,7 @@ def prepare(modes: list[str], checkpoint: Path, threads: int) -> None:
         folder = export_folder(CACHE, checkpoint_id(checkpoint))
         if read_meta(folder) is None:
             started = time.perf_counter()
-            ensure_export("original", checkpoint, folder, threads)
+            ensure_export(model_type, checkpoint, folder, threads)
             print(f"exported {folder.name} to ONNX int8 in {time.perf_counter() - started:.1f}s", file=sys.stderr)
 
 
@@ -253,6 +258,52 @@ def child(args: list[str]) -> dict[str, Any]:
     return result
 
 
+def measure_model_type(model_type: str, modes: list[str], args: argparse.Namespace) -> dict[str, Any]:
+    """Every mode of one model type, each in its own process, and the ratio of the best to naive."""
+    checkpoint = ensure_checkpoint(model_type)
+    prepare(modes, checkpoint, args.threads, model_type)
+    rows: list[dict[str, Any]] = []
+    for mode in modes:
+        common = ["--model-type", model_type, "--checkpoint", str(checkpoint), "--threads", str(args.threads)]
+        row = child(["--child", mode, *common, "--messages", str(args.messages), "--seconds", str(args.seconds),
+                     "--rate", str(args.rate)])
+        if mode not in ("naive", "none"):
+            row.update(child(["--fidelity", mode, *common]))
+        rows.append(row)
+        print(f"{model_type:>12} {mode:>13}: {row['msgs_per_s']:7.1f} msgs/s  p50 {row['p50_ms']:8.1f} ms  "
+              f"p99 {row['p99_ms']:8.1f} ms @ {args.rate:g}/s  RSS peak {row['rss_mb']:5.0f} MB "
+              f"(at load {row['rss_peak_loaded_mb']:5.0f}) "
+              f"loaded {row['rss_loaded_mb']:5.0f} MB steady {row['rss_now_mb']:5.0f} MB  "
+              f"load {row['load_s']:5.1f}s"
+              + (f"  fidelity {row['fidelity_max_abs_diff']:.4f}" if "fidelity_max_abs_diff" in row else "")
+              + f"  imports {'+'.join(row['heavy_modules']) or 'no torch'}",
+              flush=True)
+    naive = next((row for row in rows if row["mode"] == "naive"), None)
+    ours = [row for row in rows if row["mode"] != "naive"]
+    best = max(ours, key=lambda row: row["msgs_per_s"]) if ours else None
+    ratio = best["msgs_per_s"] / naive["msgs_per_s"] if best and naive else None
+    if ratio is not None and best is not None and naive is not None:
+        print(f"{model_type} ratio: {ratio:.2f}x ({best['mode']} {best['msgs_per_s']:.1f} msgs/s vs naive "
+              f"{naive['msgs_per_s']:.1f} msgs/s)", flush=True)
+    return {"ratio": ratio, "best_mode": best["mode"] if best else None, "checkpoint": checkpoint.name,
+            "modes": rows}
+
+
+def targets(result: dict[str, Any]) -> dict[str, bool] | None:
+    """Issue 16's targets, judged on the best mode (the one the ratio is about); memory on onnx-int8's process."""
+    ratio, rows = result["ratio"], result["modes"]
+    best = next((row for row in rows if row["mode"] == result["best_mode"]), None)
+    if ratio is None or best is None:
+        return None
+    onnx = next((row for row in rows if row["mode"] == "onnx-int8"), best)
+    return {
+        "ratio_ge_8": ratio >= 8.0,
+        "p99_lt_60ms": best["p99_ms"] < 60.0,
+        "onnx_peak_rss_lt_400mb": onnx["rss_mb"] < 400.0,
+        "fidelity_le_0.02": best.get("fidelity_max_abs_diff", 0.0) <= 0.02,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--json", action="store_true", help="end with one JSON line")
@@ -261,69 +312,34 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=30.0, help="offered load, msgs/s")
     parser.add_argument("--threads", type=int, default=2, help="torch / onnxruntime threads")
     parser.add_argument("--modes", default=",".join(("naive", *MODES)))
+    parser.add_argument("--model-types", default="original", help="original, unbiased, multilingual (comma-separated)")
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--fidelity", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--model-type", default="original", help=argparse.SUPPRESS)
     parser.add_argument("--checkpoint", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.child:
-        print(json.dumps(run_child(args.child, args.checkpoint, args.messages, args.seconds, args.rate,
-                                   args.threads)))
+        print(json.dumps(run_child(args.model_type, args.child, args.checkpoint, args.messages, args.seconds,
+                                   args.rate, args.threads)))
         return
     if args.fidelity:
-        print(json.dumps(run_fidelity(args.fidelity, args.checkpoint, args.threads)))
+        print(json.dumps(run_fidelity(args.model_type, args.fidelity, args.checkpoint, args.threads)))
         return
 
     modes = args.modes.split(",")
-    checkpoint = ensure_checkpoint()
-    prepare(modes, checkpoint, args.threads)
     load_before = Path("/proc/loadavg").read_text().split()[:3] if Path("/proc/loadavg").exists() else []
-    rows: list[dict[str, Any]] = []
-    for mode in modes:
-        row = child(["--child", mode, "--checkpoint", str(checkpoint), "--messages", str(args.messages),
-                     "--seconds", str(args.seconds), "--rate", str(args.rate), "--threads", str(args.threads)])
-        if mode not in ("naive", "none"):
-            row.update(child(["--fidelity", mode, "--checkpoint", str(checkpoint), "--threads", str(args.threads)]))
-        rows.append(row)
-        print(f"{mode:>13}: {row['msgs_per_s']:7.1f} msgs/s  p50 {row['p50_ms']:8.1f} ms  "
-              f"p99 {row['p99_ms']:8.1f} ms @ {args.rate:g}/s  RSS peak {row['rss_mb']:5.0f} MB "
-              f"(at load {row['rss_peak_loaded_mb']:5.0f}) "
-              f"loaded {row['rss_loaded_mb']:5.0f} MB steady {row['rss_now_mb']:5.0f} MB  "
-              f"load {row['load_s']:5.1f}s"
-              + (f"  fidelity {row['fidelity_max_abs_diff']:.4f}" if "fidelity_max_abs_diff" in row else "")
-              + f"  imports {'+'.join(row['heavy_modules']) or 'no torch'}",
-              flush=True)
+    per_type = {model_type: measure_model_type(model_type, modes, args) for model_type in args.model_types.split(",")}
     load_after = Path("/proc/loadavg").read_text().split()[:3] if Path("/proc/loadavg").exists() else []
-    naive = next((row for row in rows if row["mode"] == "naive"), None)
-    ours = [row for row in rows if row["mode"] != "naive"]
-    best = max(ours, key=lambda row: row["msgs_per_s"]) if ours else None
-    ratio = best["msgs_per_s"] / naive["msgs_per_s"] if best and naive else None
-    summary = {
-        "ratio": ratio,
-        "best_mode": best["mode"] if best else None,
-        "checkpoint": checkpoint.name,
-        "threads": args.threads,
-        "offered_rate": args.rate,
-        "loadavg_before": load_before,
-        "loadavg_after": load_after,
-        "modes": rows,
-    }
-    if ratio is not None and best is not None:
-        # issue 16's targets, judged on the best mode (the one the ratio is about); memory on onnx-int8's process
-        onnx = next((row for row in rows if row["mode"] == "onnx-int8"), best)
-        summary["targets"] = {
-            "ratio_ge_8": ratio >= 8.0,
-            "p99_lt_60ms": best["p99_ms"] < 60.0,
-            "onnx_peak_rss_lt_400mb": onnx["rss_mb"] < 400.0,
-            "fidelity_le_0.02": best.get("fidelity_max_abs_diff", 0.0) <= 0.02,
-        }
-    if ratio is not None and best is not None:
-        print(f"ratio: {ratio:.2f}x ({best['mode']} {best['msgs_per_s']:.1f} msgs/s vs naive "
-              f"{naive['msgs_per_s'] if naive else 0:.1f} msgs/s); loadavg {' '.join(load_before)} -> "
-              f"{' '.join(load_after)}")
-    if "targets" in summary:
-        print("targets (best mode): " + ", ".join(f"{name} {'yes' if met else 'NO'}"
-                                                  for name, met in summary["targets"].items()))
+    for result in per_type.values():
+        result["targets"] = targets(result)
+    summary: dict[str, Any] = {**per_type.get("original", {}), "threads": args.threads, "offered_rate": args.rate,
+                               "loadavg_before": load_before, "loadavg_after": load_after, "model_types": per_type}
+    print(f"loadavg {' '.join(load_before)} -> {' '.join(load_after)}")
+    original = per_type.get("original")
+    if original is not None and original["targets"] is not None:
+        print("targets (original, best mode): " + ", ".join(f"{name} {'yes' if met else 'NO'}"
+                                                            for name, met in original["targets"].items()))
     if args.json:
         print(json.dumps(summary))
 

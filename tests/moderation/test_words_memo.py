@@ -35,3 +35,12 @@ def test_allow_list_masking_still_applies_with_known_tokens() -> None:
     assert matcher.first_match(tokens("the cock"), allow) == "cock"
     assert matcher.first_match(tokens("the cockpit"), allow) is None
     assert matcher.first_match(tokens("the cock"), allow) == "cock"
+
+
+def test_the_memo_stays_bounded_and_keeps_the_tokens_in_use() -> None:
+    matcher = WordMatcher.build(WORDS, memo_generation=100)
+    for number in range(1_000):  # a stream of new tokens, with one word that keeps coming back
+        assert matcher.spans(tokens(f"you idiooot #{number}")) == [(1, 2, "idiot")]
+    assert len(matcher._memo) <= 200  # two generations at most
+    assert matcher._memo.get("idiooot") is not None  # in use: carried from generation to generation
+    assert matcher._memo.get("0") is None  # seen once, long ago: dropped

@@ -98,7 +98,40 @@ class _Token:
 
 # Most tokens match nothing: they share these two values, so the memo holds little more than its keys.
 _NOTHING = (_Token((), (), False, False), _Token((), (), True, False))
-_MEMO_MAX = 65_536  # distinct tokens remembered per matcher; the memo is emptied when it grows past this
+_MEMO_GENERATION = 8_192  # tokens per generation of a matcher's memo (so at most twice this are remembered)
+
+
+class _Memo:
+    """What `WordMatcher._token` found for recent tokens, in two generations: when the young one is full it
+    becomes the old one (the older one is dropped), and a token found in the old one moves to the young one.
+    Tokens in use stay remembered while a stream of new ones (numbers, names, links) passes through, and memory
+    stays bounded. Measured with bench/policy.py (a preview of 100,000 real comments): two generations of 8,192
+    replayed in 31.0 s and 14 MB; the single memo of 65,536 tokens (emptied when full) it replaces took 24.6 s
+    and 25 MB, and in the 30-minute soak its three matchers' memos were still filling when the run ended
+    (about 9,000 new tokens every five minutes: RSS +5 % after minute 5)."""
+
+    __slots__ = ("_old", "_size", "_young")
+
+    def __init__(self, size: int = _MEMO_GENERATION) -> None:
+        self._size = size
+        self._young: dict[str, _Token] = {}
+        self._old: dict[str, _Token] = {}
+
+    def get(self, word: str) -> _Token | None:
+        found = self._young.get(word)
+        if found is None:
+            found = self._old.get(word)
+            if found is not None:
+                self.put(word, found)
+        return found
+
+    def put(self, word: str, found: _Token) -> None:
+        if len(self._young) >= self._size:
+            self._old, self._young = self._young, {}
+        self._young[word] = found
+
+    def __len__(self) -> int:
+        return len(self._young) + len(self._old)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,10 +143,10 @@ class WordMatcher:
     # token's squeezed letters are one of these (the squeezed pair starts with them)
     _prefixes: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
     _whole: dict[str, _Phrase] = field(default_factory=dict, compare=False, repr=False)
-    _memo: dict[str, _Token] = field(default_factory=dict, compare=False, repr=False)
+    _memo: _Memo = field(default_factory=_Memo, compare=False, repr=False)
 
     @classmethod
-    def build(cls, words: Iterable[str]) -> WordMatcher:
+    def build(cls, words: Iterable[str], memo_generation: int = _MEMO_GENERATION) -> WordMatcher:
         phrases: list[_Phrase] = []
         for word in words:
             parts = tuple(runs(token) for token in tokens(clean(word)))
@@ -139,6 +172,7 @@ class WordMatcher:
             {key: tuple(value) for key, value in fuzzy.items()},
             frozenset(prefixes),
             whole,
+            _Memo(memo_generation),
         )
 
     def _glued(self, word: str) -> str | None:
@@ -178,9 +212,7 @@ class WordMatcher:
         glued = self._glued(word)
         known = (_Token(starts, fuzzy, long, joins, glued) if starts or fuzzy or joins or glued
                  else _NOTHING[long])
-        if len(self._memo) >= _MEMO_MAX:
-            self._memo.clear()
-        self._memo[word] = known
+        self._memo.put(word, known)
         return known
 
     def spans(self, words: Sequence[str]) -> list[tuple[int, int, str]]:
