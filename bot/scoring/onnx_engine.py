@@ -92,7 +92,7 @@ def session_options() -> Any:
     """ONNX Runtime options for a small shared machine: one intra-op thread per forward pass, no inter-op pool.
 
     The engine runs up to `threads` forward passes at once on its one session instead (`Run` is thread-safe):
-    measured on the full `original` export (2 cores, batches of 48 chat-sized comments), two passes of one
+    measured on the full `original` export (2 cores, batches of 48-96 chat-sized comments), two passes of one
     thread each scored 171 msgs/s where one pass of two threads scored 143 (without spinning) or 159 (with
     it): small operators (LayerNorm, softmax, GELU) split poorly across threads, and each split waits for the
     slowest. Thread spinning stays off (idle spinning threads compete with the event loop and with other
@@ -119,8 +119,8 @@ def length_buckets(lengths: Sequence[int], waste_tokens: int = BUCKET_WASTE_TOKE
     """Indices grouped for padding: sorted by length, and a new group begins where padding the current group up
     to the next text's length would add more than `waste_tokens` pad tokens. Every index appears once.
 
-    Measured on the full `original` export (batches of 96 chat-sized comments, 13-99 tokens): 16 scored
-    137 msgs/s, 64 scored 110 (30 % of the tokens were padding) and 256 scored 86."""
+    Measured on the full `original` export (batches of 64 chat-sized comments of 13-99 tokens, one pass of two
+    threads): 16 scored 135 msgs/s, 64 scored 107 and 256 scored 67."""
     order = sorted(range(len(lengths)), key=lambda index: lengths[index])
     buckets: list[list[int]] = []
     for index in order:
