@@ -191,8 +191,8 @@ _LAST_EVENT_BEFORE = "SELECT seq, hash FROM case_events WHERE seq < ? ORDER BY s
 # ... and the last case fed (a case without a seq comes before every other)
 _LAST_ID_BEFORE = "SELECT id FROM cases WHERE seq < ? ORDER BY seq DESC, id DESC LIMIT 1"
 _LAST_UNPLACED_ID = "SELECT MAX(id) FROM cases WHERE seq IS NULL"
-_TOP_SEQ = ("SELECT MAX((SELECT seq FROM cases WHERE seq < '' ORDER BY seq DESC LIMIT 1),"
-            " (SELECT MAX(seq) FROM case_events))")
+_TOP_SEQS = ("SELECT (SELECT seq FROM cases WHERE seq < '' ORDER BY seq DESC LIMIT 1),"  # numbers sort before text
+             " (SELECT MAX(seq) FROM case_events)")
 SPLIT_FROM = 100_000  # chain entries: a shorter chain is walked in one pass (starting processes costs more)
 MAX_WORKERS = 4
 
@@ -251,8 +251,8 @@ def _position_before(conn: sqlite3.Connection, lo: int) -> audit.ChainPosition:
 def _spans(conn: sqlite3.Connection, recorded: ChainHead | None, split_from: int, workers: int) -> list[_Span]:
     """[1, head] cut into `workers` stretches of seq (one when the chain is short): the last one ends at the last
     entry of this snapshot, so what the bot appends meanwhile is in none."""
-    top = conn.execute(_TOP_SEQ).fetchone()[0]
-    top = max(recorded.entries if recorded else 0, 0 if top is None else top)
+    seqs = conn.execute(_TOP_SEQS).fetchone()
+    top = max(recorded.entries if recorded else 0, *(seq for seq in seqs if seq is not None))
     entries = recorded.entries if recorded else top
     if workers < 2 or entries < split_from or not (isinstance(top, int) or math.isfinite(top)) or top >= 2**62:
         return []  # a short chain, or a seq no stretch can bound (edited in): one walk
@@ -283,6 +283,11 @@ def _verify_span(path: Path, witness: ChainHead | None, span: _Span) -> audit.Ch
         conn.close()
 
 
+def _cpus() -> int:
+    """The cores this process may run on (a container's cpuset, not the host's count)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 def _pool_context() -> multiprocessing.context.BaseContext:
     """Workers start from a fresh interpreter, never a fork of the bot (it has threads and an event loop)."""
     if "forkserver" in multiprocessing.get_all_start_methods():
@@ -304,7 +309,7 @@ def _verify_file(path: Path, witness: ChainHead | None, split_from: int = SPLIT_
         row = conn.execute(_VERIFY_HEAD).fetchone()
         recorded = ChainHead(int(row[0]), str(row[1])) if row else None
         notes = conn.execute(_VERIFY_NOTES).fetchall()
-        spans = _spans(conn, recorded, split_from, workers or min(os.cpu_count() or 1, MAX_WORKERS))
+        spans = _spans(conn, recorded, split_from, workers or min(_cpus(), MAX_WORKERS))
         verifier = audit.ChainVerifier(witness)
         if not spans:
             _feed(verifier, _rows(conn.execute(_VERIFY_CASES)), conn.execute(_VERIFY_EVENTS))

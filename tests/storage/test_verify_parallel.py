@@ -218,3 +218,17 @@ async def test_a_case_and_an_event_sharing_the_last_place_before_the_cut(chain: 
     sequential, parallel = await reports(chain)
     assert parallel == sequential
     assert any(f"shares its place #{last} in the chain" in str(problem) for problem in sequential.problems)
+
+
+async def test_a_chain_of_cases_alone_with_its_head_edited_down(tmp_path: Path) -> None:
+    """No events at all: the last stretch still ends at the last case, not at the (edited) head."""
+    path = tmp_path / "cases.db"
+    async with Database.open(path) as db:
+        for index in range(6):
+            await CaseRepository(db).record_case(draft(index))
+    tamper(path, "UPDATE chain_head SET seq = 3")
+    sequential, parallel = await reports(path)
+    assert parallel == sequential and sequential.cases == 6
+    assert [str(problem) for problem in sequential.problems] == [
+        f"the chain ends at #6 {hash_at(path, 6)} but its recorded head is #3 {hash_at(path, 6)} "
+        "(entries were removed from the end, or the head was edited)"]
