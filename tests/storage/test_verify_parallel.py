@@ -15,7 +15,8 @@ import pytest
 
 from bot.records import Action, ActionKind, Actor, CaseDraft, ChainHead, Enforcement, ModelInfo
 from bot.storage import Database
-from bot.storage.audit import ChainReport
+from bot.storage import cases as cases_module
+from bot.storage.audit import ChainReport, ChainVerifier
 from bot.storage.cases import CaseRepository
 
 pytestmark = pytest.mark.slow  # starts worker processes
@@ -232,3 +233,33 @@ async def test_a_chain_of_cases_alone_with_its_head_edited_down(tmp_path: Path) 
     assert [str(problem) for problem in sequential.problems] == [
         f"the chain ends at #6 {hash_at(path, 6)} but its recorded head is #3 {hash_at(path, 6)} "
         "(entries were removed from the end, or the head was edited)"]
+
+
+async def test_entries_the_bot_writes_during_the_walk_are_in_no_stretch(chain: Path) -> None:
+    """The stretches end at the parent's snapshot: what the bot appends (and the case rows it updates with
+    each event) after it, before a worker opens its own snapshot, does not change the report."""
+    before = (await reports(chain))[0]
+    parent = cases_module._connect(chain)
+    try:
+        spans = cases_module._spans(parent, before.head, 1, 2)
+        async with Database.open(chain) as db:
+            repository = CaseRepository(db)
+            later = await repository.record_case(draft(CASES + 1))
+            await repository.record_enforcement(later.id, Enforcement(applied=(ActionKind.DELETE,), errors=(),
+                                                                      notified=True))
+            await repository.reverse(1, entry_number(chain, cut(chain) + 1), by=7, reason="later")
+            await repository.add_note(later.id, 42, "later note")
+        verifier = ChainVerifier()
+        verifier.join(cases_module._walk_span(parent, None, spans[0]))
+        verifier.join(cases_module._verify_span(chain, None, spans[1]))  # its own, later snapshot
+        verifier.notes(parent.execute(cases_module._VERIFY_NOTES).fetchall())
+    finally:
+        parent.close()
+    assert verifier.finish(before.head) == before
+    assert (await reports(chain))[1].head.entries == before.head.entries + 4
+
+
+def entry_number(path: Path, seq: int) -> int:
+    """The number of the first case at or after `seq`."""
+    with sqlite3.connect(path) as conn:
+        return int(conn.execute("SELECT number FROM cases WHERE seq >= ? ORDER BY seq LIMIT 1", (seq,)).fetchone()[0])
