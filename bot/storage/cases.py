@@ -194,8 +194,7 @@ _LAST_UNPLACED_ID = "SELECT MAX(id) FROM cases WHERE seq IS NULL"
 _TOP_SEQS = ("SELECT (SELECT seq FROM cases WHERE seq < '' ORDER BY seq DESC LIMIT 1),"  # numbers sort before text
              " (SELECT MAX(seq) FROM case_events)")
 SPLIT_FROM = 100_000  # chain entries: a shorter chain is walked in one pass (starting processes costs more)
-MAX_WORKERS = 4  # walkers: this thread and up to 3 processes
-_SPANS_PER_WALKER = 8  # stretches handed out one at a time, so a walker slowed down takes fewer
+MAX_WORKERS = 4
 
 
 def _feed(verifier: audit.ChainVerifier, cases: Iterable[Sequence[Any]], events: Iterable[Sequence[Any]]) -> None:
@@ -249,19 +248,19 @@ def _position_before(conn: sqlite3.Connection, lo: int) -> audit.ChainPosition:
     return audit.ChainPosition(last[1] if isinstance(last[1], str) else "", int(last[0]) + 1, next_id)
 
 
-def _spans(conn: sqlite3.Connection, recorded: ChainHead | None, split_from: int, count: int) -> list[_Span]:
-    """[1, head] cut into `count` stretches of seq, none when the chain is shorter than `split_from` entries: the
-    last one ends at the last entry of this snapshot, so what the bot appends meanwhile is in none."""
+def _spans(conn: sqlite3.Connection, recorded: ChainHead | None, split_from: int, workers: int) -> list[_Span]:
+    """[1, head] cut into `workers` stretches of seq (one when the chain is short): the last one ends at the last
+    entry of this snapshot, so what the bot appends meanwhile is in none."""
     seqs = conn.execute(_TOP_SEQS).fetchone()
     top = max(recorded.entries if recorded else 0, *(seq for seq in seqs if seq is not None))
     entries = recorded.entries if recorded else top
-    if count < 2 or entries < split_from or not (isinstance(top, int) or math.isfinite(top)) or top >= 2**62:
+    if workers < 2 or entries < split_from or not (isinstance(top, int) or math.isfinite(top)) or top >= 2**62:
         return []  # a short chain, or a seq no stretch can bound (edited in): one walk
-    cuts = [1 + int(entries) * index // count for index in range(1, count)]
+    cuts = [1 + int(entries) * index // workers for index in range(1, workers)]
     bounds = [-math.inf, *cuts, math.floor(top) + 1]
-    return [_Span(bounds[index], int(bounds[index + 1]), index == 0, index == count - 1,
+    return [_Span(bounds[index], int(bounds[index + 1]), index == 0, index == workers - 1,
                   _position_before(conn, int(bounds[index])) if index else audit.ChainPosition())
-            for index in range(count)]
+            for index in range(workers)]
 
 
 def _walk_span(conn: sqlite3.Connection, witness: ChainHead | None, span: _Span) -> audit.ChainPart:
@@ -302,31 +301,24 @@ def _verify_file(path: Path, witness: ChainHead | None, split_from: int = SPLIT_
                  workers: int | None = None) -> audit.ChainReport:
     """`CaseRepository.verify` on a read-only connection of its own (run in a thread).
 
-    A chain of `split_from` entries or more is cut into stretches by seq (`_SPANS_PER_WALKER` per walker), each
-    walked from the position this snapshot says the whole walk reaches there: worker processes take them from
-    the start (each on a connection of its own: the bot's GIL is not theirs), this thread from the end, until
-    they meet; the parts are joined in chain order. `workers` walkers in all (default: the cores, at most
-    `MAX_WORKERS`)."""
-    walkers = workers or min(_cpus(), MAX_WORKERS)
+    A chain of `split_from` entries or more is cut into stretches by seq: this thread walks the first, one
+    worker process each the others (each on a connection of its own, the bot's GIL is not theirs), from the
+    position this snapshot says the walk reaches there; their parts are joined in chain order."""
     conn = _connect(path)
     try:
         row = conn.execute(_VERIFY_HEAD).fetchone()
         recorded = ChainHead(int(row[0]), str(row[1])) if row else None
         notes = conn.execute(_VERIFY_NOTES).fetchall()
-        spans = _spans(conn, recorded, split_from, walkers * _SPANS_PER_WALKER if walkers > 1 else 1)
+        spans = _spans(conn, recorded, split_from, workers or min(_cpus(), MAX_WORKERS))
         verifier = audit.ChainVerifier(witness)
         if not spans:
             _feed(verifier, _rows(conn.execute(_VERIFY_CASES)), conn.execute(_VERIFY_EVENTS))
         else:
-            with ProcessPoolExecutor(walkers - 1, mp_context=_pool_context()) as pool:
-                queued = [pool.submit(_verify_span, path, witness, span) for span in spans]
-                mine: dict[int, audit.ChainPart] = {}
-                for index in reversed(range(len(spans))):
-                    if not queued[index].cancel():  # a worker has it: they have every one before it too
-                        break
-                    mine[index] = _walk_span(conn, witness, spans[index])
-                for index, future in enumerate(queued):
-                    verifier.join(mine[index] if index in mine else future.result())
+            with ProcessPoolExecutor(len(spans) - 1, mp_context=_pool_context()) as pool:
+                later = [pool.submit(_verify_span, path, witness, span) for span in spans[1:]]
+                verifier.join(_walk_span(conn, witness, spans[0]))
+                for part in later:
+                    verifier.join(part.result())
         conn.execute("ROLLBACK")
     finally:
         conn.close()
