@@ -12,6 +12,7 @@ import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -301,6 +302,19 @@ def _pool_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
+def _walk_spans(conn: sqlite3.Connection, path: Path, witness: ChainHead | None,
+                spans: list[_Span]) -> list[audit.ChainPart] | None:
+    """The parts of `spans`: this thread walks the first, one worker process each the others; None when no
+    worker could run (a `__main__` without its `if __name__ == "__main__"` guard, no processes allowed here)."""
+    try:
+        with ProcessPoolExecutor(len(spans) - 1, mp_context=_pool_context()) as pool:
+            later = [pool.submit(_verify_span, path, witness, span) for span in spans[1:]]
+            first = _walk_span(conn, witness, spans[0])
+            return [first, *(part.result() for part in later)]
+    except (BrokenProcessPool, OSError):
+        return None  # the caller walks the whole chain in one pass instead
+
+
 def _verify_file(path: Path, witness: ChainHead | None, split_from: int = SPLIT_FROM,
                  workers: int | None = None) -> audit.ChainReport:
     """`CaseRepository.verify` on a read-only connection of its own (run in a thread).
@@ -314,15 +328,13 @@ def _verify_file(path: Path, witness: ChainHead | None, split_from: int = SPLIT_
         recorded = ChainHead(int(row[0]), str(row[1])) if row else None
         notes = conn.execute(_VERIFY_NOTES).fetchall()
         spans = _spans(conn, recorded, split_from, workers or min(_cpus(), MAX_WORKERS))
+        parts = _walk_spans(conn, path, witness, spans) if spans else None
         verifier = audit.ChainVerifier(witness)
-        if not spans:
+        if parts is None:
             _feed(verifier, _rows(conn.execute(_VERIFY_CASES)), conn.execute(_VERIFY_EVENTS))
         else:
-            with ProcessPoolExecutor(len(spans) - 1, mp_context=_pool_context()) as pool:
-                later = [pool.submit(_verify_span, path, witness, span) for span in spans[1:]]
-                verifier.join(_walk_span(conn, witness, spans[0]))
-                for part in later:
-                    verifier.join(part.result())
+            for part in parts:
+                verifier.join(part)
         conn.execute("ROLLBACK")
     finally:
         conn.close()

@@ -8,6 +8,8 @@ tampered with sqlite3 (the triggers that refuse deletes and updates dropped firs
 from __future__ import annotations
 
 import sqlite3
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -263,3 +265,31 @@ def entry_number(path: Path, seq: int) -> int:
     """The number of the first case at or after `seq`."""
     with sqlite3.connect(path) as conn:
         return int(conn.execute("SELECT number FROM cases WHERE seq >= ? ORDER BY seq LIMIT 1", (seq,)).fetchone()[0])
+
+
+class _BrokenPool:
+    """A ProcessPoolExecutor whose workers die at once (what an unguarded `__main__` does to them)."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        pass
+
+    def __enter__(self) -> _BrokenPool:
+        return self
+
+    def __exit__(self, *args: object) -> None:
+        pass
+
+    def submit(self, *args: object) -> Future[object]:
+        future: Future[object] = Future()
+        future.set_exception(BrokenProcessPool("a child process terminated abruptly"))
+        return future
+
+
+async def test_without_worker_processes_the_chain_is_walked_in_one_pass(
+        chain: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tamper(chain, f"DELETE FROM cases WHERE seq = {entry(chain, 'cases', '>=', cut(chain))}")  # noqa: S608
+    sequential, _ = await reports(chain)
+    monkeypatch.setattr(cases_module, "ProcessPoolExecutor", _BrokenPool)
+    _, fallback = await reports(chain)
+    assert fallback == sequential
+    assert any("before it are missing (deleted)" in str(problem) for problem in sequential.problems)
