@@ -182,6 +182,30 @@ class ChainReport:
     problems: list[ChainProblem] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class ChainPosition:
+    """Where a walk stands after some entries: the hash of the last one, the seq after the highest one, the id
+    after the last case (None before any case). A walk that starts mid-chain starts from the position the walk
+    from the start would have reached there."""
+
+    previous: str = GENESIS
+    next_seq: int = 1
+    next_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChainPart:
+    """What a walk over one stretch of the chain found (`ChainVerifier.part`), for `ChainVerifier.join`: its
+    problems in walk order, its cases, the notes its events recorded (in the order first recorded), the hash it
+    saw at the witnessed entry (None when that entry is not in the stretch) and where it ended."""
+
+    cases: int
+    problems: tuple[ChainProblem, ...]
+    notes: tuple[tuple[Any, tuple[Any, ...]], ...]
+    witness_seen: str | None
+    end: ChainPosition
+
+
 def _expected_row(state_text: str) -> tuple[tuple[Any, ...], dict[str, Any]]:
     """The case-row columns status..erased_at that `state_text` stands for, and the state itself."""
     state = json.loads(state_text)
@@ -202,14 +226,19 @@ class ChainVerifier:
     """Walks the chain entry by entry (cases and events merged in `seq` order) and collects every problem.
 
     Each case row comes with the `state` of its last event (None when it has none); `finish` compares the
-    end of the chain with the recorded `chain_head` and with a head witnessed earlier."""
+    end of the chain with the recorded `chain_head` and with a head witnessed earlier.
 
-    def __init__(self, witness: ChainHead | None = None) -> None:
+    The walk can be split by chain position: a verifier started at `start` (the position the whole walk reaches
+    just before its stretch) walks one stretch and hands back its `part`; one verifier `join`s the parts in chain
+    order, then checks the notes and `finish`es, with the report the whole walk would have given."""
+
+    def __init__(self, witness: ChainHead | None = None, start: ChainPosition | None = None) -> None:
         self.problems: list[ChainProblem] = []
         self.cases = 0
-        self._previous = GENESIS
-        self._next_seq = 1
-        self._next_id: int | None = None
+        start = start or ChainPosition()
+        self._previous = start.previous
+        self._next_seq = start.next_seq
+        self._next_id: int | None = start.next_id
         self._witness = witness
         self._witness_seen: str | None = None
         self._notes: dict[Any, tuple[Any, ...]] = {}  # note id -> what its event recorded
@@ -349,6 +378,21 @@ class ChainVerifier:
                 self._notes[key] = (case_id, recorded["author_id"], recorded["created_at"], recorded["body_sha256"])
             except (KeyError, TypeError, ValueError):
                 self._report(None, None, f"{where}: the note it records is unreadable")
+
+    def part(self) -> ChainPart:
+        """What this walk found so far, and where it stands (it has not checked the notes, nor finished)."""
+        return ChainPart(self.cases, tuple(self.problems), tuple(self._notes.items()), self._witness_seen,
+                         ChainPosition(self._previous, self._next_seq, self._next_id))
+
+    def join(self, part: ChainPart) -> None:
+        """Carry on as if this verifier had walked `part`'s stretch itself (parts are joined in chain order)."""
+        self.cases += part.cases
+        self.problems.extend(part.problems)
+        for note_id, recorded in part.notes:
+            self._notes[note_id] = recorded
+        if part.witness_seen is not None:
+            self._witness_seen = part.witness_seen
+        self._previous, self._next_seq, self._next_id = part.end.previous, part.end.next_seq, part.end.next_id
 
     def notes(self, rows: Sequence[Sequence[Any]]) -> None:
         """Every note (id, case_id, author_id, body, created_at) must be the one its event recorded."""
