@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Protocol
 
 from bot.moderation.rules import RuleSet
@@ -132,3 +134,12 @@ class FixedRules:
 
     def for_guild(self, guild_id: int) -> RuleSet:
         return self.rules
+
+
+def tamper(path: Path, *statements: str) -> None:
+    """What someone holding the database file can do: drop the append-only triggers, then run `statements`."""
+    with sqlite3.connect(path) as conn:
+        for trigger in ("cases_no_delete", "case_events_no_delete", "case_events_no_update"):
+            conn.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+        for sql in statements:
+            conn.execute(sql)

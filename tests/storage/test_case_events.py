@@ -14,6 +14,7 @@ from bot.storage import Database
 from bot.storage.audit import GENESIS, ChainReport
 from bot.storage.cases import CaseRepository
 from bot.storage.privacy import count_purgeable, forget, purge
+from tests.support import tamper
 
 T0 = datetime(2026, 6, 1, tzinfo=UTC)
 
@@ -50,14 +51,6 @@ async def report(path: Path, witness: ChainHead | None = None) -> ChainReport:
 
 async def problems(path: Path, witness: ChainHead | None = None) -> list[str]:
     return [str(problem) for problem in (await report(path, witness)).problems]
-
-
-def tamper(path: Path, *statements: str) -> None:
-    with sqlite3.connect(path) as conn:
-        for trigger in ("cases_no_delete", "case_events_no_delete", "case_events_no_update"):
-            conn.execute(f"DROP TRIGGER IF EXISTS {trigger}")
-        for sql in statements:
-            conn.execute(sql)
 
 
 async def test_recorded_changes_verify_intact_and_the_head_counts_every_entry(tmp_path: Path) -> None:

@@ -20,6 +20,7 @@ from bot.storage import Database
 from bot.storage import cases as cases_module
 from bot.storage.audit import ChainReport, ChainVerifier
 from bot.storage.cases import CaseRepository
+from tests.support import tamper
 
 pytestmark = pytest.mark.slow  # starts worker processes
 
@@ -58,14 +59,6 @@ async def reports(path: Path, witness: ChainHead | None = None, workers: int = 2
         sequential = await cases.verify(witness, split_from=10**9)
         parallel = await cases.verify(witness, split_from=1, workers=workers)
     return sequential, parallel
-
-
-def tamper(path: Path, *statements: str) -> None:
-    with sqlite3.connect(path) as conn:
-        for trigger in ("cases_no_delete", "case_events_no_delete", "case_events_no_update"):
-            conn.execute(f"DROP TRIGGER IF EXISTS {trigger}")
-        for sql in statements:
-            conn.execute(sql)
 
 
 def head_of(path: Path) -> ChainHead:
