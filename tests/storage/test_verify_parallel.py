@@ -16,8 +16,7 @@ from pathlib import Path
 import pytest
 
 from bot.records import Action, ActionKind, Actor, CaseDraft, ChainHead, Enforcement, ModelInfo
-from bot.storage import Database
-from bot.storage import cases as cases_module
+from bot.storage import Database, chain_walk
 from bot.storage.audit import ChainReport, ChainVerifier
 from bot.storage.cases import CaseRepository
 from tests.support import tamper
@@ -234,9 +233,9 @@ async def test_entries_the_bot_writes_during_the_walk_are_in_no_stretch(chain: P
     """The stretches end at the parent's snapshot: what the bot appends (and the case rows it updates with
     each event) after it, before a worker opens its own snapshot, does not change the report."""
     before = (await reports(chain))[0]
-    parent = cases_module._connect(chain)
+    parent = chain_walk._connect(chain)
     try:
-        spans = cases_module._spans(parent, before.head, 1, 2)
+        spans = chain_walk._spans(parent, before.head, 1, 2)
         async with Database.open(chain) as db:
             repository = CaseRepository(db)
             later = await repository.record_case(draft(CASES + 1))
@@ -245,9 +244,9 @@ async def test_entries_the_bot_writes_during_the_walk_are_in_no_stretch(chain: P
             await repository.reverse(1, entry_number(chain, cut(chain) + 1), by=7, reason="later")
             await repository.add_note(later.id, 42, "later note")
         verifier = ChainVerifier()
-        verifier.join(cases_module._walk_span(parent, None, spans[0]))
-        verifier.join(cases_module._verify_span(chain, None, spans[1]))  # its own, later snapshot
-        verifier.notes(parent.execute(cases_module._VERIFY_NOTES).fetchall())
+        verifier.join(chain_walk._walk_span(parent, None, spans[0]))
+        verifier.join(chain_walk._verify_span(chain, None, spans[1]))  # its own, later snapshot
+        verifier.notes(parent.execute(chain_walk.VERIFY_NOTES).fetchall())
     finally:
         parent.close()
     assert verifier.finish(before.head) == before
@@ -282,7 +281,7 @@ async def test_without_worker_processes_the_chain_is_walked_in_one_pass(
         chain: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     tamper(chain, f"DELETE FROM cases WHERE seq = {entry(chain, 'cases', '>=', cut(chain))}")  # noqa: S608
     sequential, _ = await reports(chain)
-    monkeypatch.setattr(cases_module, "ProcessPoolExecutor", _BrokenPool)
+    monkeypatch.setattr(chain_walk, "ProcessPoolExecutor", _BrokenPool)
     _, fallback = await reports(chain)
     assert fallback == sequential
     assert any("before it are missing (deleted)" in str(problem) for problem in sequential.problems)
