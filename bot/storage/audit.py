@@ -388,8 +388,7 @@ class ChainVerifier:
         """Carry on as if this verifier had walked `part`'s stretch itself (parts are joined in chain order)."""
         self.cases += part.cases
         self.problems.extend(part.problems)
-        for note_id, recorded in part.notes:
-            self._notes[note_id] = recorded
+        self._notes.update(part.notes)
         if part.witness_seen is not None:
             self._witness_seen = part.witness_seen
         self._previous, self._next_seq, self._next_id = part.end.previous, part.end.next_seq, part.end.next_id

@@ -136,7 +136,7 @@ def _walk_span(conn: sqlite3.Connection, witness: ChainHead | None, span: _Span)
 
 
 def _verify_span(path: Path, witness: ChainHead | None, span: _Span) -> audit.ChainPart:
-    """One stretch of `_verify_file`, in a worker process, on a read-only connection of its own."""
+    """One stretch of `verify_file`, in a worker process, on a read-only connection of its own."""
     conn = _connect(path)
     try:
         return _walk_span(conn, witness, span)
@@ -172,7 +172,7 @@ def _walk_spans(conn: sqlite3.Connection, path: Path, witness: ChainHead | None,
 
 
 def verify_file(path: Path, witness: ChainHead | None, split_from: int = SPLIT_FROM,
-                 workers: int | None = None) -> audit.ChainReport:
+                workers: int | None = None) -> audit.ChainReport:
     """`CaseRepository.verify` on a read-only connection of its own (run in a thread).
 
     A chain of `split_from` entries or more is cut into stretches by seq: this thread walks the first, one
