@@ -12,7 +12,8 @@ config/rules.yaml and the scorer named:
   (onnx-int8), built once under .bench-cache/ (its scores are meaningless: it checks the path, not the model).
 Printed per scorer: for each technique, the share of abusive and of clean variants whose actions equal their
 original's; the tricky clean messages acted on (removed or restricted) and flagged.
-Timing, each measured in this run: p99 of `normalize` on 4,000-character messages (ordinary and hostile);
+Timing, each measured in this run: p99 of `normalize` on 4,000-character messages (ordinary, hostile, and worst
+cases for each step);
 scoring time of chat-sized messages with all readings / primary reading only, on the synthetic fast path.
 """
 
@@ -237,12 +238,13 @@ def _long_messages() -> dict[str, str]:
     hostile_parts = [
         "f u c k o f f a n d d i e ", "I h a t e y o u ", "fuuuuuuuuuuuuck ", "κіӏӏ ѕӏυrԝοrԁ ", "cu🔥nt ",
         "d13 dum8455 a55 ", "\u202etoidi\u202c ", "i̷d̸i̵o̶t̴ ", "ｉｄｉｏｔ ", "i\u200bd\u200bi\u200bo\u200bt ",
+        "Dick Van Dyke and I hoe ho ho ",
     ]
     hostile = ""
     while len(hostile) < 4000:
         hostile += rng.choice(hostile_parts)
     return {"ordinary": ordinary[:4000], "hostile": hostile[:4000], "spaced": ("a b " * 1000)[:4000],
-            "stretched": ("a" * 4000), "homoglyph": ("аѕѕ " * 1000)[:4000]}
+            "stretched": ("a" * 4000), "homoglyph": ("аѕѕ " * 1000)[:4000], "homographs": ("Dick Ho " * 500)[:4000]}
 
 
 def percentile(values: Sequence[float], q: float) -> float:

@@ -135,6 +135,13 @@ class NormalizedText:
     normalized: str  # `clean`, case-folded: what word lists and regexes see (plus other readings, a line each)
     alternatives: tuple[str, ...] = ()  # other plausible readings the model should also score
     names: tuple[str, ...] = ()  # what each alternative reads differently, e.g. "stretched-doubles"
+    # What the model scores, one per reading: the reading with each homograph in an ordinary slot shown in that
+    # sense ("I hoe the garden" -> "I weed the garden", bot/moderation/senses.py). Empty: the readings themselves.
+    model_inputs: tuple[str, ...] = ()
+
+    def model_texts(self) -> tuple[str, ...]:
+        """The texts the model scores, one per reading of `[clean, *alternatives]`."""
+        return self.model_inputs or (self.clean, *self.alternatives)
 
     def reading_name(self, index: int) -> str:
         """Name of reading `index` of `[clean, *alternatives]` (also line `index` of `normalized`)."""

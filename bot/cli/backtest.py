@@ -44,7 +44,7 @@ async def run_backtest(
         with tqdm(total=len(rows), unit="msg", disable=not progress, file=sys.stderr, mininterval=1.0) as bar:
             for chunk in batched(rows, BATCH):
                 texts = [normalize(row.text) for row in chunk]
-                results = await live.score([text.clean for text in texts])
+                results = await live.score([text.model_texts()[0] for text in texts])
                 for text, result in zip(texts, results, strict=True):
                     scores.append(dict(result.values))
                     decisions.append(decide(rules, RuleInput(text=text, scores=result.values, now=now)))

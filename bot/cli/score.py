@@ -38,8 +38,10 @@ def result_of(
         "text": text,
         "normalized": normalized.normalized,
         "readings": [
-            {"name": normalized.reading_name(index), "text": reading}
-            for index, reading in enumerate((normalized.clean, *normalized.alternatives))
+            {"name": normalized.reading_name(index), "text": reading, "scored": scored}
+            for index, (reading, scored) in enumerate(
+                zip((normalized.clean, *normalized.alternatives), normalized.model_texts(), strict=True)
+            )
         ],
         "scores": {label: round(value, 4) for label, value in sorted(scores.values.items())},
         "model": {

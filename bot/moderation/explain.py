@@ -94,8 +94,9 @@ def deciding_hit(decision: Decision) -> RuleHit | None:
 
 
 def reading_text(text: NormalizedText, index: int) -> str:
-    readings = (text.clean, *text.alternatives)
-    return readings[index] if 0 <= index < len(readings) else text.clean
+    """What the model scored for reading `index` (homographs in the sense a reader sees, bot/moderation/senses.py)."""
+    inputs = text.model_texts()
+    return inputs[index] if 0 <= index < len(inputs) else inputs[0]
 
 
 def _reads_as(segment: str, term: str, whole_word: bool, any_reading: bool) -> bool:

@@ -20,7 +20,8 @@ Steps, in order (one pass per reading):
 "repaired" reading (bot/moderation/repair.py: typos and added or deleted spaces around abusive words), then the
 readings of each ambiguous choice above, computed only until MAX_READINGS are found.
 Word lists and regexes see every reading (one per line of `normalized`); the model scores every reading and the
-worst decides. The cost is bounded: at most MAX_READINGS passes over at most MAX_CHARS characters.
+worst decides, each with its homographs shown in the sense a reader sees (bot/moderation/senses.py: "I hoe the
+garden", "Dick Van Dyke"). The cost is bounded: at most MAX_READINGS passes over at most MAX_CHARS characters.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.moderation.repair import LEXICON, repaired
+from bot.moderation.senses import model_text
 from bot.records import NormalizedText, Scores
 
 MAX_CHARS = 20_000  # beyond this nobody is writing a comment; the rest is not worth the CPU
@@ -432,12 +434,14 @@ def normalize(text: str) -> NormalizedText:
     cleaned = found[0][1]
     others = found[1:]
     normalized = "\n".join(reading.casefold() for _, reading in found)
+    inputs = tuple(model_text(reading) for _, reading in found)
     return NormalizedText(
         raw=text,
         clean=cleaned,
         normalized=normalized,
         alternatives=tuple(reading for _, reading in others),
         names=tuple(name for name, _ in others),
+        model_inputs=inputs if any(a != b for a, (_, b) in zip(inputs, found, strict=True)) else (),
     )
 
 

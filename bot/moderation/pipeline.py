@@ -121,7 +121,7 @@ class ModerationPipeline:
     async def judge(self, event: MessageEvent) -> tuple[NormalizedText, Scores, Decision]:
         """Normalize, score and apply the rules; no side effects (used by `score` and `/rules test`)."""
         text = normalize(event.content)
-        each = await self._scorer.score([text.clean, *text.alternatives])
+        each = await self._scorer.score(list(text.model_texts()))
         scores = worst(each)
         rules = self._rules.for_guild(event.guild_id)
         now = self._clock()

@@ -150,7 +150,7 @@ async def preview(
         pending = await loop.run_in_executor(None, replay, page)
         for start in range(0, len(pending), batch):
             chunk = pending[start : start + batch]
-            results = await scorer.score([text.clean for _, text in chunk])
+            results = await scorer.score([text.model_texts()[0] for _, text in chunk])
             report.rescored += len(chunk)
             await loop.run_in_executor(None, judge, chunk, results)
     return report

@@ -45,7 +45,8 @@ def test_one_message_per_line_gives_the_same_fields_as_score_json(config_dir: Pa
     code, single, _ = run(config_dir, "--json", MESSAGES[1])
     assert code == 0 and lines(single)[0] == results[1]
     assert results[1]["rule"] == "insults" and results[2]["decision"] == ["flag"]
-    assert {"name": "primary", "text": "what a moron"} in results[3]["readings"]  # type: ignore[operator]
+    primary = {"name": "primary", "text": "what a moron", "scored": "what a moron"}
+    assert primary in results[3]["readings"]  # type: ignore[operator]
 
 
 def test_csv_with_a_text_column(config_dir: Path, tmp_path: Path) -> None:
@@ -118,3 +119,14 @@ def test_score_text_prints_why_and_no_explain_leaves_it_out(config_dir: Path) ->
     assert code == 0 and lines(out)[0]["explanation"] is None
     code, out, _ = run(config_dir, "--json", "have a nice day")
     assert code == 0 and lines(out)[0]["explanation"] is None  # allowed: nothing to explain
+
+
+def test_a_homograph_is_scored_in_the_sense_a_reader_sees(config_dir: Path) -> None:
+    texts = ["I hoe the garden every spring", "stop being a hoe", "Dick Van Dyke was brilliant in that film",
+             "you are a dick"]
+    code, out, _ = run(config_dir, "--file", "-", "--json", stdin="\n".join(texts) + "\n")
+    results = lines(out)
+    assert code == 0 and [r["decision"] for r in results] == [["allow"], ["delete", "warn"], ["allow"],
+                                                              ["delete", "warn"]]
+    assert results[0]["readings"] == [{"name": "primary", "text": texts[0], "scored": "I weed the garden every spring"}]
+    assert results[1]["readings"] == [{"name": "primary", "text": texts[1], "scored": texts[1]}]
