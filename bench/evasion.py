@@ -141,7 +141,7 @@ def _pipeline(engine: Any) -> tuple[Any, Any]:
 
     settings = ScoringSettings(timeout_s=600)  # decisions, not latency, are measured here: no scorer timeouts
     rules = load_rules(ROOT / "config" / "rules.yaml", known_labels(settings))
-    scorer = BatchingScorer.from_settings(engine, settings)
+    scorer = BatchingScorer.from_settings(engine, settings, owns_engine=False)  # main() closes it, after its last use
     pipeline = ModerationPipeline(
         scorer=scorer, rules=FixedRules(rules), store=_NoHistory(),  # type: ignore[arg-type]
         executor=CaseExecutor(NullEnforcer(), _NoHistory()),  # type: ignore[arg-type]
@@ -287,24 +287,59 @@ def chat_messages(count: int) -> list[str]:
     return texts[:count]
 
 
+_HOMOGRAPH = re.compile(r"\b(?:hoe|hoes|hoed|hoeing|ho|dick)\b", re.IGNORECASE)
+
+
+def _tier(score: float) -> str:  # the shipped rules' profanity bands
+    return "delete" if score >= 0.90 else "flag" if score >= 0.60 else "allow"
+
+
+def homographs_on_real_comments(engine: Any) -> dict[str, Any]:
+    """The real comments of ../shared/data/toxicity with "hoe", "ho" or "dick": how many the sense step changes,
+    and whose tier under the shipped profanity bands moves (primary reading, as scored with and without it)."""
+    from bot.moderation.normalize import normalize
+
+    rows: list[tuple[str, str]] = []
+    csv.field_size_limit(sys.maxsize)
+    for name in ("train.csv.gz", "test.csv.gz"):
+        if (DATA / name).is_file():
+            with gzip.open(DATA / name, "rt", encoding="utf-8", newline="") as handle:
+                rows.extend((row["text"], row.get("toxic", "")) for row in csv.DictReader(handle)
+                            if _HOMOGRAPH.search(row.get("text") or ""))
+    changed = [(text, label, normalize(text)) for text, label in rows]
+    changed = [(text, label, item) for text, label, item in changed if item.model_inputs]
+    before = engine.predict([item.clean for _, _, item in changed])
+    after = engine.predict([item.model_texts()[0] for _, _, item in changed])
+    moves = [
+        {"toxic": label, "from": _tier(next(iter(b.values()))), "to": _tier(next(iter(a.values()))),
+         "text": " ".join(text.split())[:140]}
+        for (text, label, _), b, a in zip(changed, before, after, strict=True)
+        if _tier(next(iter(b.values()))) != _tier(next(iter(a.values())))
+    ]
+    return {"with_homograph": len(rows), "sense_applied": len(changed), "tier_moved": moves}
+
+
 async def time_readings(engine: Any, texts: Sequence[str], rounds: int = 2) -> dict[str, float]:
     """Seconds to score `texts` one message at a time: primary reading only, then all readings (no cache)."""
     from bot.moderation.normalize import normalize
     from bot.scoring.worker import BatchingScorer
     from bot.settings import ScoringSettings
 
-    scorer = BatchingScorer.from_settings(engine, ScoringSettings(cache_size=0, timeout_s=600))
+    scorer = BatchingScorer.from_settings(engine, ScoringSettings(cache_size=0, timeout_s=600), owns_engine=False)
     normalized = [normalize(text) for text in texts]
     totals = {"primary": 0.0, "readings": 0.0}
-    await scorer.score([normalized[0].clean])  # warm-up
+    await scorer.score([normalized[0].model_texts()[0]])  # warm-up
     for round_ in range(rounds):
         for position, item in enumerate(normalized):
             # interleaved per message, in alternating order, so that a change of machine load hits both alike
             modes = ("primary", "readings") if (position + round_) % 2 == 0 else ("readings", "primary")
             for mode in modes:
+                inputs = item.model_texts()
                 started = time.perf_counter()
-                await scorer.score([item.clean] if mode == "primary" else [item.clean, *item.alternatives])
+                scored = await scorer.score(list(inputs[:1] if mode == "primary" else inputs))
                 totals[mode] += time.perf_counter() - started
+                if any(result.timed_out for result in scored):  # a failed scorer answers at once: no timing
+                    raise RuntimeError(f"the scorer failed on {item.raw!r}; see the log above")
     await scorer.close()
     with_alternatives = sum(1 for item in normalized if item.alternatives)
     return {"messages": len(texts), "with_alternatives": with_alternatives,
@@ -326,6 +361,8 @@ def main() -> None:
     for name in args.scorers.split(","):
         engine = load_engine(name)
         report[name] = asyncio.run(run_suite(engine))
+        if name == "fallback":
+            report["homographs_real"] = homographs_on_real_comments(engine)
         if name == "synthetic":
             suite_texts = [variant(m, t, i) for i, m in enumerate(ABUSIVE[:20]) for t in TECHNIQUES[:10]]
             report["readings_cost"] = {
@@ -356,6 +393,14 @@ def print_report(report: dict[str, Any]) -> None:
               f" {result['tricky_acted_on']}; flagged for review: {len(result['tricky_flagged'])}")
         for key, texts in result["misses"].items():
             print(f"  differs {key}: {texts[:4]}{' ...' if len(texts) > 4 else ''}")
+        if result["timed_out"]:
+            print(f"  WARNING: the scorer timed out or failed on {result['timed_out']} messages (see the log above)")
+    if "homographs_real" in report:
+        real = report["homographs_real"]
+        print(f"\nreal comments (../shared/data/toxicity) with hoe/ho/dick: {real['with_homograph']}; read in an "
+              f"ordinary sense: {real['sense_applied']}; fallback tier moved: {len(real['tier_moved'])}")
+        for move in real["tier_moved"]:
+            print(f"  toxic={move['toxic']} {move['from']} -> {move['to']}: {move['text']!r}")
     print(f"\nnormalize, 4,000-character message (ms; wall clock, and this thread's CPU time), load average "
           f"{report['load_average']}:")
     for kind, row in report["normalize_4000_chars"].items():

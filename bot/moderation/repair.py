@@ -6,7 +6,8 @@ abusive words (LEXICON) are ever changed, and the near misses that are themselve
 - A dropped letter ("idot", "sht"), or two neighbouring letters swapped ("retrad", "dei"), after the first letter:
   the variants of every listed word are computed once (a deletion neighbourhood, as in SymSpell) and looked up
   per word. A variant that is an ordinary word ("moon", "cut", "wore", "lose") is mended only in the slot of an
-  insult: "shut up you moon", "you are a worthless cut", "what a moon of a ...", "another moon who ...".
+  insult: "shut up you moon", "you are a worthless cut", "you are all morns in this thread", "what a moon of
+  a ...", "another moon who ...".
 - A space added ("id iot", "d ie", "sc um"): two neighbouring fragments are joined when together they are a listed
   word, unless both fragments are ordinary short words ("sh it" is joined, "who re-" and "it's hit" are not).
 - A space deleted ("youdie", "eatshit", "completeidiot", "killyourself"): a word is split when it is a listed
@@ -64,6 +65,12 @@ _AFTER_YOU = re.compile(rf"(?:^|[^\w'])(?:you|u|ya)\s+(?:(?:{_ADJ})\s+)?$", re.I
 _AFTER_YOU_ARE = re.compile(
     rf"(?:^|[^\w'])(?:you\s+are|you'?re|ur|u\s+r|u\s+are)\s+(?:such\s+)?an?\s+(?:(?:{_ADJ})\s+)?$", re.IGNORECASE
 )
+# "you are all X in this thread": the plural insult, at the end of a clause or before a place.
+_YOU_ARE_ALL = re.compile(
+    rf"(?:^|[^\w'])(?:you\s+are|you'?re|ur|u\s+r|u\s+are|y'?all\s+are|you\s+guys\s+are)\s+all\s+(?:(?:{_ADJ})\s+)?$",
+    re.IGNORECASE,
+)
+_PLACE_AFTER = re.compile(r"\s+(?:in|on|here|around|at)\b", re.IGNORECASE)
 _WHAT_A = re.compile(rf"(?:^|[^\w'])(?:what|such)\s+an?\s+(?:(?:{_ADJ})\s+)?$", re.IGNORECASE)
 _OF_A = re.compile(r"\s+of\s+an?\b", re.IGNORECASE)
 _WHO = re.compile(r"\s+who\b", re.IGNORECASE)
@@ -94,6 +101,8 @@ def in_insult_slot(text: str, start: int, end: int, word: str) -> bool:
     before, after = text[max(0, start - _LOOK):start], text[end:end + _LOOK]
     clause_end = _CLAUSE_END.match(after) is not None
     if clause_end and _AFTER_YOU_ARE.search(before):
+        return True
+    if (clause_end or _PLACE_AFTER.match(after)) and _YOU_ARE_ALL.search(before):
         return True
     if clause_end and word not in _VERBS and _AFTER_YOU.search(before):
         return True

@@ -83,9 +83,12 @@ class BatchingScorer:
         self._timeouts = self._failed = self._restarts = 0
 
     @classmethod
-    def from_settings(cls, engine: InferenceEngine, settings: ScoringSettings) -> BatchingScorer:
+    def from_settings(
+        cls, engine: InferenceEngine, settings: ScoringSettings, owns_engine: bool = True
+    ) -> BatchingScorer:
         return cls(
             engine,
+            owns_engine=owns_engine,
             batch_size=settings.batch_size,
             max_wait_s=settings.max_wait_ms / 1000.0,
             queue_size=settings.queue_size,

@@ -29,6 +29,8 @@ def test_a_dropped_or_swapped_letter_is_mended(text: str, expected: str) -> None
         ("you're a sad cut.", "you're a sad cunt."),
         ("such a moon of a referee", "such a moron of a referee"),
         ("one more moon who thinks so", "one more moron who thinks so"),
+        ("you are all morns in this thread", "you are all morons in this thread"),
+        ("you guys are all pathetic moons.", "you guys are all pathetic morons."),
     ],
 )
 def test_a_typo_that_is_an_ordinary_word_is_mended_where_an_insult_stands(text: str, expected: str) -> None:
@@ -39,7 +41,8 @@ def test_a_typo_that_is_an_ordinary_word_is_mended_where_an_insult_stands(text: 
     "text",
     ["the moon is full tonight", "you lose if you wait", "a cut above the rest", "I wore it twice", "see WP:FUC",
      "whoes turn is it",
-     "what a moon tonight", "you cut the cake", "the sum of its parts", "we sit here"],
+     "what a moon tonight", "you cut the cake", "the sum of its parts", "we sit here",
+     "you are all cut off at noon", "you are all sitting here", "we are all moons in the sky of a poem"],
 )
 def test_ordinary_words_elsewhere_are_left_alone(text: str) -> None:
     assert repaired(text) == text

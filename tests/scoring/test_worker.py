@@ -17,6 +17,7 @@ from bot.scoring.detoxify_engine import DetoxifyEngine
 from bot.scoring.engine import InferenceEngine, Prediction
 from bot.scoring.labels import ORIGINAL_LABELS
 from bot.scoring.worker import BatchingScorer, ScorerClosed
+from bot.settings import ScoringSettings
 from tests.support import wait_until
 from tests.synthetic import SyntheticCheckpoint
 
@@ -31,6 +32,7 @@ class Recording:
         self.gate.set()
         self.crash_on = crash_on
         self.started = threading.Event()
+        self.closed = 0
 
     @property
     def info(self) -> ModelInfo:
@@ -50,6 +52,7 @@ class Recording:
         return self.inner.predict(texts)
 
     def close(self) -> None:
+        self.closed += 1
         self.gate.set()
 
 
@@ -74,6 +77,18 @@ async def test_concurrent_single_requests_are_batched_and_answered_in_order(engi
     assert len(recording.batches) < len(texts)  # grouped, not one forward pass per message
     assert max(len(batch) for batch in recording.batches) > 1
     assert sum(len(batch) for batch in recording.batches) == len(texts)
+
+
+async def test_a_scorer_that_does_not_own_its_engine_leaves_it_open(engine: DetoxifyEngine) -> None:
+    recording = Recording(engine)
+    for _ in range(2):  # one engine, two scorers in turn (as a benchmark that measures twice)
+        scorer = BatchingScorer.from_settings(recording, ScoringSettings(cache_size=0), owns_engine=False)
+        (scores,) = await scorer.score(["still open"])
+        await scorer.close()
+        assert not scores.timed_out and recording.closed == 0
+    owner = BatchingScorer.from_settings(recording, ScoringSettings())
+    await owner.close()
+    assert recording.closed == 1
 
 
 async def test_score_many_texts_in_one_call_keeps_order(engine: DetoxifyEngine) -> None:
