@@ -69,9 +69,9 @@ _PARTICLES = frozenset(("van", "von", "de", "der", "den", "del", "da", "di", "bi
 
 
 def _is_title(word: str) -> bool:
-    """Capitalised ("Cheney"), an initial ("K"), or a particle of a name ("Van", "de")."""
+    """Capitalised ("Cheney"), an initial ("K"; not "I" or "A", which are words), or a particle ("Van", "de")."""
     if len(word) == 1:
-        return word.isupper()
+        return word.isupper() and word not in {"I", "A"}
     return (word[0].isupper() and word[1:].islower()) or word.lower() in _PARTICLES
 
 
