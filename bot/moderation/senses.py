@@ -59,6 +59,9 @@ _WHO_BEFORE = frozenset((
 _INSULT_BEFORE = (PREFIX_GLUE - frozenset(("the", "this", "that", "of", "by", "for", "with", "to", "all", "some"))) | {
     "yourself", "call", "calls", "called", "calling",  # "do you call yourself Uncle Dick"
 }
+# Right before a noun: "a ho to everyone", "that ho is lying" are never "how".
+_NOUN_BEFORE = _INSULT_BEFORE | frozenset(("the", "this", "that", "your", "my", "his", "her", "their", "our",
+                                           "nasty", "dirty", "cheap"))
 _INSULT_AFTER = SUFFIX_GLUE | frozenset(("sucker", "suckers", "wad", "weed", "brain", "less", "licker", "rider"))
 _MIN_CONTEXT = 2  # a name needs at least this many words outside its run to tell it from a Title Cased insult
 _CONTEXT = 10  # words read on each side of a name: its sentence, more or less (and bounded work per word)
@@ -149,7 +152,7 @@ def _standin(text: str, words: list[re.Match[str]], index: int) -> str | None:
         if lower in _TOOL and (before == "garden" or (before in _TOOL_BEFORE and after in _TOOL_AFTER)):
             return _TOOL[lower]
         return None
-    if lower == "ho":
+    if lower == "ho" and before not in _NOUN_BEFORE:
         if before in _INTERJECTION_BEFORE or after in _INTERJECTION_AFTER:
             return "oh"
         if before in _VERB_BEFORE:

@@ -52,6 +52,7 @@ def test_an_ordinary_sense_is_what_the_model_sees(text: str, seen: str) -> None:
         "acting like a dick and I guess", "Shut Up Dick Nobody Cares", "YOU ARE A DICK", "what a dick move",
         "Do you call yourself Uncle Dick because everyone laughs", "You Stupid Dick Cheney fan", "a Dick",
         "yo ho, come here", "dick", "ho", "Dick I hate you", "A Dick Move again today",
+        "you are a ho to everyone", "that ho is lying", "the ho is back",
     ],
 )
 def test_the_slot_of_an_insult_is_left_alone(text: str) -> None:
