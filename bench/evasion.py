@@ -287,17 +287,17 @@ def chat_messages(count: int) -> list[str]:
     return texts[:count]
 
 
-_HOMOGRAPH = re.compile(r"\b(?:hoe|hoes|hoed|hoeing|ho|dick)\b", re.IGNORECASE)
-
-
 def _tier(score: float) -> str:  # the shipped rules' profanity bands
     return "delete" if score >= 0.90 else "flag" if score >= 0.60 else "allow"
 
 
 def homographs_on_real_comments(engine: Any) -> dict[str, Any]:
-    """The real comments of ../shared/data/toxicity with "hoe", "ho" or "dick": how many the sense step changes,
-    and whose tier under the shipped profanity bands moves (primary reading, as scored with and without it)."""
+    """The real comments of ../shared/data/toxicity with a word of the homograph table: how many the sense step
+    changes, and whose tier under the shipped profanity bands moves (primary reading, scored with and without it)."""
     from bot.moderation.normalize import normalize
+    from bot.moderation.senses import HOMOGRAPHS
+
+    listed = re.compile(r"\b(?:" + "|".join(HOMOGRAPHS) + r")\b", re.IGNORECASE)
 
     rows: list[tuple[str, str]] = []
     csv.field_size_limit(sys.maxsize)
@@ -305,7 +305,7 @@ def homographs_on_real_comments(engine: Any) -> dict[str, Any]:
         if (DATA / name).is_file():
             with gzip.open(DATA / name, "rt", encoding="utf-8", newline="") as handle:
                 rows.extend((row["text"], row.get("toxic", "")) for row in csv.DictReader(handle)
-                            if _HOMOGRAPH.search(row.get("text") or ""))
+                            if listed.search(row.get("text") or ""))
     changed = [(text, label, normalize(text)) for text, label in rows]
     changed = [(text, label, item) for text, label, item in changed if item.model_inputs]
     before = engine.predict([item.clean for _, _, item in changed])
@@ -397,7 +397,7 @@ def print_report(report: dict[str, Any]) -> None:
             print(f"  WARNING: the scorer timed out or failed on {result['timed_out']} messages (see the log above)")
     if "homographs_real" in report:
         real = report["homographs_real"]
-        print(f"\nreal comments (../shared/data/toxicity) with hoe/ho/dick: {real['with_homograph']}; read in an "
+        print(f"\nreal comments (../shared/data/toxicity) with a homograph: {real['with_homograph']}; read in an "
               f"ordinary sense: {real['sense_applied']}; fallback tier moved: {len(real['tier_moved'])}")
         for move in real["tier_moved"]:
             print(f"  toxic={move['toxic']} {move['from']} -> {move['to']}: {move['text']!r}")

@@ -38,6 +38,23 @@ from bot.moderation.senses import MAX_HOMOGRAPHS, model_text
         ("a novel by Philip K. Dick about androids", "a novel by Philip K. Sam about androids"),
         ("Wow, Lisa Ho looks tired.", "Wow, Lisa Sam looks tired."),
         ("we flew to Ho Chi Minh City last year", "we flew to Sam Chi Minh City last year"),
+        ("I read Moby Dick last summer", "I read Moby Sam last summer"),
+        ("Pussy Riot played in Moscow", "Sam Riot played in Moscow"),
+        # farmyard, pets, plumbing, sewing: the fallback scored each of these 0.83 or more as written
+        ("the cock crowed at dawn", "the rooster crowed at dawn"),
+        ("the cock and the hens", "the rooster and the hens"),
+        ("a weather cock on the church roof", "a weather vane on the church roof"),
+        ("fix the stop cock under the sink", "fix the stop valve under the sink"),
+        ("the ass brayed loudly", "the donkey brayed loudly"),
+        ("thou shalt not covet thy neighbour's ass", "thou shalt not covet thy neighbour's donkey"),
+        ("his ass and his ox were in the stable", "his donkey and his ox were in the stable"),
+        ("our bitch had six puppies last week", "our dog had six puppies last week"),
+        ("the brood bitch is nine", "the brood dog is nine"),
+        ("the pussy willow is in bloom", "the fuzzy willow is in bloom"),
+        ("a prick of the needle", "a jab of the needle"),
+        ("the dog will prick up its ears", "the dog will perk up its ears"),
+        ("I prick my finger on roses", "I jab my finger on roses"),
+        ("screw the lid on tightly", "twist the lid on tightly"),
     ],
 )
 def test_an_ordinary_sense_is_what_the_model_sees(text: str, seen: str) -> None:
@@ -53,6 +70,10 @@ def test_an_ordinary_sense_is_what_the_model_sees(text: str, seen: str) -> None:
         "Do you call yourself Uncle Dick because everyone laughs", "You Stupid Dick Cheney fan", "a Dick",
         "yo ho, come here", "dick", "ho", "Dick I hate you", "A Dick Move again today",
         "you are a ho to everyone", "that ho is lying", "the ho is back",
+        "suck my cock", "cock and balls", "kiss my ass and go", "nice ass", "what an ass", "you are an ass and a fool",
+        "your ass and your ox lol", "you stupid bitch", "shut up bitch", "you bitch, your puppies are ugly",
+        "that bitch and her puppies", "screw you", "screw you and your lid", "what a prick of a man", "you prick",
+        "big deal pussy cat, meow", "Pussy Grabber fans are all the same",
     ],
 )
 def test_the_slot_of_an_insult_is_left_alone(text: str) -> None:
