@@ -13,7 +13,7 @@ import gzip
 import io
 import json
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -63,31 +63,44 @@ def result_of(
     }
 
 
-async def judge_many(
+async def judge_batches(
     pipeline: ModerationPipeline, texts: Sequence[str], channel_id: int, batch: int = BATCH, explain: bool = True
-) -> list[dict[str, Any]]:
-    """Judge `texts` (nothing is recorded), `batch` at a time: the scorer sees them together, and a slow model
-    is not handed more at once than it can score within `scoring.timeout_s`. With `explain`, a decision that acts
-    says why (a score rule's occlusion is one more batch per message that acted)."""
+) -> AsyncIterator[list[dict[str, Any]]]:
+    """Judge `texts` (nothing is recorded), `batch` at a time, yielding each batch's results in input order as
+    soon as they are ready: the scorer sees a batch together, and a slow model is not handed more at once than it
+    can score within `scoring.timeout_s`. With `explain`, a decision that acts says why (a score rule's
+    occlusion is one more batch per message that acted)."""
 
     async def one(text: str) -> dict[str, Any]:
         normalized, scores, decision = await pipeline.trial(text, channel_id=channel_id)
         explanation = await pipeline.explain(normalized, scores, decision) if explain else None
         return result_of(text, normalized, scores, decision, explanation)
 
-    results: list[dict[str, Any]] = []
     for start in range(0, len(texts), batch):
         chunk = texts[start:start + batch]
-        results.extend(await asyncio.gather(*(one(text) for text in chunk)))
-    return results
+        yield list(await asyncio.gather(*(one(text) for text in chunk)))
 
 
-async def _judge(cli: CliContext, texts: Sequence[str], channel_id: int, explain: bool) -> list[dict[str, Any]]:
+async def judge_many(
+    pipeline: ModerationPipeline, texts: Sequence[str], channel_id: int, batch: int = BATCH, explain: bool = True
+) -> list[dict[str, Any]]:
+    """`judge_batches`, all at once."""
+    return [result async for chunk in judge_batches(pipeline, texts, channel_id, batch, explain) for result in chunk]
+
+
+async def _judge(
+    cli: CliContext, texts: Sequence[str], channel_id: int, explain: bool, emit: Callable[[dict[str, Any]], None]
+) -> None:
+    """Each result goes to `emit` as its batch is done: a long file shows progress, and an interrupted run keeps
+    what was printed."""
     settings = cli.settings.model_copy(update={"database": Path(":memory:")})
     async with App.open(settings) as app:
         for warning in app.rules.warnings:
             click.echo(f"warning: {warning}", err=True)
-        return await judge_many(app.dry_pipeline(), texts, channel_id, settings.scoring.batch_size, explain)
+        batches = judge_batches(app.dry_pipeline(), texts, channel_id, settings.scoring.batch_size, explain)
+        async for chunk in batches:
+            for result in chunk:
+                emit(result)
 
 
 def _open_text(path: str) -> tuple[str, str]:
@@ -191,8 +204,8 @@ def score(
             raise SystemExit(EXIT_CONFIG) from None
     else:
         texts = [text or ""]
-    results = asyncio.run(_judge(cli, texts, channel_id, explain))
-    for result in results:
+
+    def emit(result: dict[str, Any]) -> None:
         if as_json:
             click.echo(json.dumps(result, ensure_ascii=False))
         elif file is not None:
@@ -200,6 +213,8 @@ def score(
             click.echo(f"{', '.join(result['decision'])}{rule}\t{result['text']}")
         else:
             _print_human(result)
+
+    asyncio.run(_judge(cli, texts, channel_id, explain, emit))
 
 
 def register(cli: click.Group) -> None:

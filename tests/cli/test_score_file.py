@@ -8,7 +8,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from bot.app import App
 from bot.cli.main import _register, cli
+from bot.cli.score import judge_batches
+from bot.settings import load_settings
 
 _register()
 
@@ -130,3 +133,13 @@ def test_a_homograph_is_scored_in_the_sense_a_reader_sees(config_dir: Path) -> N
                                                               ["delete", "warn"]]
     assert results[0]["readings"] == [{"name": "primary", "text": texts[0], "scored": "I weed the garden every spring"}]
     assert results[1]["readings"] == [{"name": "primary", "text": texts[1], "scored": texts[1]}]
+
+
+async def test_results_come_a_batch_at_a_time_in_input_order(config_dir: Path, tmp_path: Path) -> None:
+    settings = load_settings(config_dir, {}).model_copy(update={"database": tmp_path / "cases.db"})
+    texts = [f"message number {index}" for index in range(10)] + ["you idiot"]
+    async with App.open(settings) as app:
+        chunks = [chunk async for chunk in judge_batches(app.dry_pipeline(), texts, 0, batch=4)]
+    assert [len(chunk) for chunk in chunks] == [4, 4, 3]  # `score --file` prints each as it is done
+    assert [result["text"] for chunk in chunks for result in chunk] == texts
+    assert chunks[-1][-1]["rule"] == "insults"
