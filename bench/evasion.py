@@ -271,6 +271,27 @@ def time_normalize(runs: int) -> dict[str, dict[str, float]]:
     return out
 
 
+def time_long_words(sizes: Sequence[int] = (2_000, 20_000, 200_000)) -> dict[str, Any]:
+    """Word lists on one long "word" (the rules' matcher reads the raw text, which normalize does not cut): the
+    seconds per size and the ratio of the largest to the smallest. Linear work gives a ratio near the ratio of the
+    sizes; quadratic work (as split_glued was) its square."""
+    from bot.moderation.normalize import normalize
+    from bot.moderation.rules import load_rules
+    from bot.moderation.rules.engine import RuleInput, decide
+    from bot.scoring.factory import known_labels
+    from bot.settings import ScoringSettings
+
+    rules = load_rules(ROOT / "config" / "rules.yaml", known_labels(ScoringSettings()))
+    seconds: dict[str, float] = {}
+    for size in sizes:
+        text = ("abcdefghij" * (size // 10 + 1))[:size]
+        started = time.perf_counter()
+        decide(rules, RuleInput(text=normalize(text), scores={}, now=datetime.now(UTC)))
+        seconds[str(size)] = round(time.perf_counter() - started, 4)
+    return {"seconds": seconds, "size_ratio": sizes[-1] // sizes[0],
+            "time_ratio": round(seconds[str(sizes[-1])] / max(seconds[str(sizes[0])], 1e-6), 1)}
+
+
 def chat_messages(count: int) -> list[str]:
     texts: list[str] = []
     path = DATA / "test.csv.gz"
@@ -358,6 +379,7 @@ def main() -> None:
                                         "techniques": list(TECHNIQUES)}, "cpus": os.cpu_count()}
     report["load_average"] = " ".join(f"{value:.1f}" for value in os.getloadavg())
     report["normalize_4000_chars"] = time_normalize(args.runs)
+    report["long_words"] = time_long_words()
     for name in args.scorers.split(","):
         engine = load_engine(name)
         report[name] = asyncio.run(run_suite(engine))
@@ -406,6 +428,9 @@ def print_report(report: dict[str, Any]) -> None:
     for kind, row in report["normalize_4000_chars"].items():
         print(f"  {kind:<10} wall p50 {row['p50_ms']:.2f} p99 {row['p99_ms']:.2f}   cpu p50 {row['cpu_p50_ms']:.2f}"
               f" p99 {row['cpu_p99_ms']:.2f}   readings {row['readings']}")
+    long_words = report["long_words"]
+    print(f"word lists on one long word: {long_words['seconds']} s; {long_words['size_ratio']}x the size took "
+          f"{long_words['time_ratio']}x the time")
     if "readings_cost" in report:
         for kind, row in report["readings_cost"].items():
             print(f"readings cost ({kind}, synthetic onnx-int8, one message at a time): {row['messages']} messages, "

@@ -3,9 +3,21 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.moderation.normalize import normalize
-from bot.moderation.repair import LEXICON, in_insult_slot, repaired, split_glued
+from bot.moderation.repair import (
+    GLUED_LONG,
+    LEXICON,
+    NO_SPLIT,
+    PREFIX_GLUE,
+    SUFFIX_GLUE,
+    SUFFIXES,
+    in_insult_slot,
+    repaired,
+    split_glued,
+)
 
 
 @pytest.mark.parametrize(
@@ -108,3 +120,31 @@ def test_the_repaired_reading_is_not_crowded_out_by_other_tricks() -> None:
     result = normalize("\u202exyz\u202c fuuuuuck d13 you idot")
     assert "repaired" in result.names
     assert any("you idiot" in reading for reading in result.alternatives)
+
+
+def _split_everywhere(word: str, terms: set[str]) -> int | None:
+    """The first version of split_glued, which tried every cut: the oracle for the one that tries only cuts
+    where a term can start or end."""
+    if word in terms:
+        return None
+    for index in range(1, len(word)):
+        head, tail = word[:index], word[index:]
+        if tail in terms and tail not in NO_SPLIT and (
+            head in PREFIX_GLUE or (len(tail) >= GLUED_LONG and len(head) >= 3)
+        ):
+            return index
+        if head in terms and head not in NO_SPLIT and (
+            tail in SUFFIX_GLUE or (len(head) >= GLUED_LONG and len(tail) >= 3 and tail not in SUFFIXES)
+        ):
+            return index
+    return None
+
+
+_PIECES = sorted(LEXICON | PREFIX_GLUE | SUFFIX_GLUE | SUFFIXES | {"grumpus", "toad", "x", "abc"})
+
+
+@settings(max_examples=400)
+@given(st.lists(st.sampled_from(_PIECES), min_size=1, max_size=3), st.sampled_from([set(LEXICON), {"grumpus", "toad"}]))
+def test_split_glued_tries_only_the_cuts_that_can_split(pieces: list[str], terms: set[str]) -> None:
+    word = "".join(pieces)
+    assert split_glued(word, terms) == _split_everywhere(word, terms)

@@ -144,6 +144,7 @@ class WordMatcher:
     _prefixes: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
     _whole: dict[str, _Phrase] = field(default_factory=dict, compare=False, repr=False)
     _memo: _Memo = field(default_factory=_Memo, compare=False, repr=False)
+    _whole_lengths: frozenset[int] = field(default=frozenset(), compare=False, repr=False)
 
     @classmethod
     def build(cls, words: Iterable[str], memo_generation: int = _MEMO_GENERATION) -> WordMatcher:
@@ -173,6 +174,7 @@ class WordMatcher:
             frozenset(prefixes),
             whole,
             _Memo(memo_generation),
+            frozenset(len(key) for key in whole),
         )
 
     def _glued(self, word: str) -> str | None:
@@ -181,7 +183,7 @@ class WordMatcher:
             return None
         split, token = None, word
         for token in (word, word[:-1], word[:-2]):  # "youslurwords", "abitches"
-            split = split_glued(token, self._whole)
+            split = split_glued(token, self._whole.keys(), self._whole_lengths)
             if split is not None or not word.endswith("s"):
                 break
         if split is None:
