@@ -5,7 +5,8 @@ removes or restricts and the matched word (or, for a score rule, the message) si
 removal becomes a flag for a moderator, with a reason saying which frame was seen:
 
 - quotation: every use of the word is inside quotes ("...", “...”, '...', `...`, «...»);
-- reporting: a reporting verb introduces it ("called me X", "said X", "keeps typing X");
+- reporting: a reporting verb introduces it ("called me X", "said X", "keeps typing X", "calling everyone a X"; not
+  "I'm calling you a X");
 - metalinguistic: the word is talked about ("the word X", "the term X", "X comes from", "X means");
 - addressed to moderators ("mods", "@moderators", "can a mod look"), which supports the other frames.
 
@@ -60,6 +61,9 @@ _METALINGUISTIC = re.compile(
 )
 _MODERATORS = re.compile(r"(?:^|[\s@,.!?(])(?:mods?|moderators?|admins?|staff)\b", re.IGNORECASE)
 _LOOKBACK = 3
+_CALL_VERBS = frozenset(("call", "calls", "called", "calling"))
+_ADDRESSEE = frozenset(("you", "u", "ya", "yourself", "yall", "y'all", "ye"))
+_FIRST_PERSON = frozenset(("i", "we", "m", "im"))  # "I'm" is two tokens: "i", "m"
 _REMOVING = frozenset({ActionKind.DELETE, ActionKind.WARN, ActionKind.TIMEOUT, ActionKind.KICK, ActionKind.BAN})
 
 
@@ -75,7 +79,26 @@ def _unquoted(text: str) -> tuple[str, list[str]]:
     return _QUOTED.sub(" \u2063 ", text), quoted  # a marker token keeps the words around a quote apart
 
 
+def _called(words: list[str], start: int) -> bool:
+    """ "calling everyone a X", "he called the mayor an X", "stop calling people X": a verb of calling, then whom
+    (one word, or two after "the"/"my"), then the word; not "calling you a X", and not "I'm calling Zoe a X" (said
+    in the first person, calling is using)."""
+    for cue in range(max(0, start - 5), start - 1):
+        if words[cue] not in _CALL_VERBS:
+            continue
+        between = words[cue + 1:start]
+        named = [word for word in between if word not in _FILLERS]
+        if len(named) != 1 or named[0] in _ADDRESSEE or len(between) > 3:
+            continue
+        if _FIRST_PERSON.intersection(words[max(0, cue - 2):cue]):
+            continue
+        return True
+    return False
+
+
 def _cued(words: list[str], start: int, end: int) -> bool:
+    if _called(words, start):
+        return True
     before = words[max(0, start - _LOOKBACK - 2):start]
     for cue in _CUES_BEFORE:
         for offset in range(len(before) - len(cue) + 1):

@@ -90,12 +90,31 @@ def test_discussing_a_word_is_flagged_not_punished(text: str) -> None:
         "I said you idiot",
         "you are a 'moron'",
         "you slurword",
+        "I'm calling you a moron",
+        "I am calling Zoe a moron and I mean it",
+        "we call everyone here an idiot",
+        "stop calling everyone a moron, you moron",
     ],
 )
 def test_using_a_word_keeps_the_rule_actions(text: str) -> None:
     decision = judged(text)
     assert ActionKind.DELETE in decision.kinds
     assert not any(hit.detail.startswith(MENTION_NOTE) for hit in decision.hits)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ned, calling everyone a moron does not help the guests.",
+        "he keeps calling people morons in the match thread",
+        "she called the mayor an idiot at the meeting",
+        "stop calling Zoe an idiot, please",
+    ],
+)
+def test_telling_of_someone_calling_others_a_word_is_flagged_not_punished(text: str) -> None:
+    decision = judged(text)
+    assert decision.kinds == {ActionKind.FLAG} and decision.rule_id == "insults"
+    assert "reported" in decision.hits[-1].detail
 
 
 def test_a_high_score_on_a_reported_quote_is_flagged() -> None:

@@ -129,6 +129,7 @@ async def _play(
         echo("  -> detoxify could not load, so the FALLBACK scorer judged every message below.")
     echo(f"Rules:         {app.rules.path} ({len(app.rules.current.rules)} rules)")
     echo(f"Database:      {app.settings.current.database}")
+    echo("Each reply:    ok allowed, XX acted on (removed or restricted), ?? flagged for a moderator, ~ shadow rule")
     echo("")
 
     guild = env.create_guild("Riverside Ledger")

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 import discord
 
-from bot.records import CaseStatus, ModerationOutcome, Variant
+from bot.records import ActionKind, CaseStatus, ModerationOutcome, Variant
 
 _INDENT = "      "
 SHOW = _INDENT + "  "  # what Discord shows: mod-log posts, DMs
@@ -31,7 +31,8 @@ def describe_outcome(outcome: ModerationOutcome) -> str:
         actions = ", ".join(str(a) for a in case.actions)
         return f"{_INDENT}~    shadow rule {case.rule_id} would have done: {actions} ({why}); nothing done  [{scores}]"
     actions = ", ".join(str(a) for a in decision.actions)
-    lines = [f"{_INDENT}XX   case #{case.number}: rule {case.rule_id}: {why} -> {actions}  [{scores}]"]
+    mark = "??" if decision.kinds == {ActionKind.FLAG} else "XX"  # a flag waits for a moderator: nothing removed
+    lines = [f"{_INDENT}{mark}   case #{case.number}: rule {case.rule_id}: {why} -> {actions}  [{scores}]"]
     if decision.variant is Variant.NORMALIZED:
         lines.append(f"{_INDENT}     caught after normalization: {outcome.normalized.normalized!r}")
     done = ", ".join(kind.value for kind in outcome.enforcement.applied) or "nothing"
