@@ -63,7 +63,12 @@ _MODERATORS = re.compile(r"(?:^|[\s@,.!?(])(?:mods?|moderators?|admins?|staff)\b
 _LOOKBACK = 3
 _CALL_VERBS = frozenset(("call", "calls", "called", "calling"))
 _ADDRESSEE = frozenset(("you", "u", "ya", "yourself", "yall", "y'all", "ye"))
-_FIRST_PERSON = frozenset(("i", "we", "m", "im"))  # "I'm" is two tokens: "i", "m"
+_FIRST_PERSON = frozenset(("i", "we", "m", "im", "d"))  # "I'm", "I'd" are two tokens: "i", "m"
+# Before a verb of calling, words that make it no report: "so-called", passives, "call" as a noun.
+_NOT_A_REPORT = frozenset((
+    "so", "it", "its", "s", "is", "was", "be", "been", "being", "are", "were", "good", "bad", "great", "a", "the",
+    "close", "tough", "right", "wrong", "your", "my", "his", "her", "their", "our", "judgement", "judgment",
+))
 _REMOVING = frozenset({ActionKind.DELETE, ActionKind.WARN, ActionKind.TIMEOUT, ActionKind.KICK, ActionKind.BAN})
 
 
@@ -90,8 +95,10 @@ def _called(words: list[str], start: int) -> bool:
         named = [word for word in between if word not in _FILLERS]
         if len(named) != 1 or named[0] in _ADDRESSEE or len(between) > 3:
             continue
-        if _FIRST_PERSON.intersection(words[max(0, cue - 2):cue]):
-            continue
+        if _FIRST_PERSON.intersection(words[max(0, cue - 4):cue]):
+            continue  # "I'm calling Zoe a X", "I'd call him an X", "I have the right to call him an X"
+        if cue > 0 and words[cue - 1] in _NOT_A_REPORT:
+            continue  # "so-called president, this X", "it's called negotiating, X", "good call, X"
         return True
     return False
 

@@ -94,6 +94,11 @@ def test_discussing_a_word_is_flagged_not_punished(text: str) -> None:
         "I am calling Zoe a moron and I mean it",
         "we call everyone here an idiot",
         "stop calling everyone a moron, you moron",
+        "this so-called president, this moron, wants to cut it",
+        "its called negotiating idiot, get used to it",
+        "yeah good call socialist idiots",
+        "I have reserved the right to call him an idiot",
+        "I'd call him an idiot",
     ],
 )
 def test_using_a_word_keeps_the_rule_actions(text: str) -> None:
