@@ -226,6 +226,30 @@ async def run_suite(engine: Any) -> dict[str, Any]:
     }
 
 
+async def mentions_on_real_comments(engine: Any, limit: int = 5_000) -> dict[str, Any]:
+    """The real comments of ../shared/data/toxicity that name a word of the shipped `insults` list (at most
+    `limit`), judged like `modbot score --file`: how many the word lists remove, and how many of those the
+    use/mention step flags for review instead (with the frames it saw)."""
+    from bot.cli.score import judge_many
+    from bot.moderation.mention import MENTION_NOTE
+
+    listed = re.compile(r"\b(?:idiot|moron|imbecile)s?\b", re.IGNORECASE)
+    texts: list[str] = []
+    csv.field_size_limit(sys.maxsize)
+    for name in ("train.csv.gz", "test.csv.gz"):
+        if (DATA / name).is_file() and len(texts) < limit:
+            with gzip.open(DATA / name, "rt", encoding="utf-8", newline="") as handle:
+                texts.extend(row["text"] for row in csv.DictReader(handle) if listed.search(row.get("text") or ""))
+    texts = texts[:limit]
+    pipeline, scorer = _pipeline(engine)
+    results = await judge_many(pipeline, texts, 0, explain=False)
+    await scorer.close()
+    by_words = [r for r in results if r["rule"] == "insults"]
+    mentioned = [r for r in by_words if any(hit["detail"].startswith(MENTION_NOTE) for hit in r["hits"])]
+    return {"comments": len(texts), "insults_rule": len(by_words), "flagged_as_mention": len(mentioned),
+            "examples": [" ".join(r["text"].split())[:120] for r in mentioned[:8]]}
+
+
 # --- timing ----------------------------------------------------------------------------------------------------
 
 
@@ -385,6 +409,7 @@ def main() -> None:
         report[name] = asyncio.run(run_suite(engine))
         if name == "fallback":
             report["homographs_real"] = homographs_on_real_comments(engine)
+            report["mentions_real"] = asyncio.run(mentions_on_real_comments(engine))
         if name == "synthetic":
             suite_texts = [variant(m, t, i) for i, m in enumerate(ABUSIVE[:20]) for t in TECHNIQUES[:10]]
             report["readings_cost"] = {
@@ -423,6 +448,12 @@ def print_report(report: dict[str, Any]) -> None:
               f"ordinary sense: {real['sense_applied']}; fallback tier moved: {len(real['tier_moved'])}")
         for move in real["tier_moved"]:
             print(f"  toxic={move['toxic']} {move['from']} -> {move['to']}: {move['text']!r}")
+    if "mentions_real" in report:
+        real = report["mentions_real"]
+        print(f"\nreal comments naming idiot/moron/imbecile: {real['comments']}; the word list acted on "
+              f"{real['insults_rule']}; use/mention flagged {real['flagged_as_mention']} of those for review instead:")
+        for text in real["examples"]:
+            print(f"  {text!r}")
     print(f"\nnormalize, 4,000-character message (ms; wall clock, and this thread's CPU time), load average "
           f"{report['load_average']}:")
     for kind, row in report["normalize_4000_chars"].items():
