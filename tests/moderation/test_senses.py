@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.moderation.normalize import normalize
-from bot.moderation.senses import MAX_HOMOGRAPHS, model_text
+from bot.moderation.senses import HOMOGRAPHS, MAX_HOMOGRAPHS, model_text
 
 
 @pytest.mark.parametrize(
@@ -101,3 +105,20 @@ def test_a_message_full_of_homographs_reads_only_the_first_few() -> None:
     text = "I hoe the garden. " * (MAX_HOMOGRAPHS + 4)
     seen = model_text(text)
     assert seen.count("weed") == MAX_HOMOGRAPHS and seen.count("hoe") == 4  # the rest stay as written: safe side
+
+
+_WORDS = st.sampled_from([*HOMOGRAPHS, "Dick", "Ho", "HOE", "I", "we", "to", "the", "a", "you", "garden", "crowed",
+                          "puppies", "Van", "Dyke", "Cheney", "willow", "lid", "of", "needle", "up", "ears", "and",
+                          "hens", "ox", "my", "idiot", "ѕӏυr", "é", "3am"])
+_GAPS = st.sampled_from([" ", " ", " ", ", ", ". ", "-", "\n", "'", " \u200b"])
+
+
+@settings(max_examples=400)
+@given(st.lists(st.tuples(_WORDS, _GAPS), max_size=40))
+def test_only_homographs_change_and_every_other_character_stays(parts: list[tuple[str, str]]) -> None:
+    text = "".join(word + gap for word, gap in parts)
+    seen = model_text(text)
+    before, after = re.split(r"(\W+)", text), re.split(r"(\W+)", seen)
+    assert len(before) == len(after)  # the same words and the same gaps, in the same places
+    for old, new in zip(before, after, strict=True):
+        assert old == new or old.lower() in HOMOGRAPHS
