@@ -151,8 +151,8 @@ HOMOGRAPHS: dict[str, Homograph] = {
     )),
     "screw": Homograph((
         Slot("twist", after=_set("the", "a", "it", "them", "in", "on", "down", "each", "every", "this", "that"),
-              near=_set("lid", "lids", "cap", "caps", "bolt", "bolts", "bulb", "bulbs", "nut", "nuts",
-                                "hinge", "hinges", "tightly", "shelf", "bracket", "panel")),
+             near=_set("lid", "lids", "cap", "caps", "bolt", "bolts", "bulb", "bulbs", "nut", "nuts", "hinge",
+                       "hinges", "tightly", "shelf", "bracket", "panel")),
     )),
 }
 _CANDIDATE = re.compile(
@@ -163,8 +163,6 @@ _CLAUSE_BREAK = re.compile(r"[.,;:!?()\n]")
 _MIN_CONTEXT = 2  # a name needs at least this many words outside its run to tell it from a Title Cased insult
 _CONTEXT = 10  # words read on each side of a name: its sentence, more or less (and bounded work per word)
 _NAME_WORDS = 5  # "Vice President Dick Cheney", "Dick Van Dyke": a longer run of capitals is Title Case, no name
-
-
 _PARTICLES = frozenset(("van", "von", "de", "der", "den", "del", "da", "di", "bin", "ibn"))
 
 
