@@ -67,17 +67,22 @@ def test_reporting_a_slur_is_flagged_not_punished(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("text", "frame"),
     [
-        'The word "idiot" comes from the Greek idiotes',
-        "is the term moron still used in medicine?",
-        "the etymology of 'moron' is Greek: moros, foolish",
+        ('The word "idiot" comes from the Greek idiotes', "discussed"),
+        ("is the term moron still used in medicine?", "discussed"),
+        ("the etymology of 'moron' is Greek: moros, foolish", "discussed"),
+        # telling of someone calling others the word
+        ("Ned, calling everyone a moron does not help the guests.", "reported"),
+        ("he keeps calling people morons in the match thread", "reported"),
+        ("she called the mayor an idiot at the meeting", "reported"),
+        ("stop calling Zoe an idiot, please", "reported"),
     ],
 )
-def test_discussing_a_word_is_flagged_not_punished(text: str) -> None:
+def test_discussing_or_reporting_an_insult_is_flagged_not_punished(text: str, frame: str) -> None:
     decision = judged(text)
     assert decision.kinds == {ActionKind.FLAG} and decision.rule_id == "insults"
-    assert "discussed" in decision.hits[-1].detail
+    assert frame in decision.hits[-1].detail
 
 
 @pytest.mark.parametrize(
@@ -105,21 +110,6 @@ def test_using_a_word_keeps_the_rule_actions(text: str) -> None:
     decision = judged(text)
     assert ActionKind.DELETE in decision.kinds
     assert not any(hit.detail.startswith(MENTION_NOTE) for hit in decision.hits)
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "Ned, calling everyone a moron does not help the guests.",
-        "he keeps calling people morons in the match thread",
-        "she called the mayor an idiot at the meeting",
-        "stop calling Zoe an idiot, please",
-    ],
-)
-def test_telling_of_someone_calling_others_a_word_is_flagged_not_punished(text: str) -> None:
-    decision = judged(text)
-    assert decision.kinds == {ActionKind.FLAG} and decision.rule_id == "insults"
-    assert "reported" in decision.hits[-1].detail
 
 
 def test_a_high_score_on_a_reported_quote_is_flagged() -> None:
