@@ -161,6 +161,9 @@ def _print_human(result: dict[str, Any]) -> None:
     click.echo(f"model:    {result['model']['describe']}")
     if result["normalized"] != text.casefold():
         click.echo(f"normalized: {result['normalized']}")
+    for reading in result["readings"]:
+        if reading["scored"] != reading["text"]:  # a homograph read in its ordinary sense (bot/moderation/senses.py)
+            click.echo(f"scored as: {reading['scored']}  ({reading['name']} reading)")
     for label, value in result["scores"].items():
         click.echo(f"  {label:<16} {value:.3f}")
     if result["timed_out"]:

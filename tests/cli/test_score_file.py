@@ -143,3 +143,8 @@ async def test_results_come_a_batch_at_a_time_in_input_order(config_dir: Path, t
     assert [len(chunk) for chunk in chunks] == [4, 4, 3]  # `score --file` prints each as it is done
     assert [result["text"] for chunk in chunks for result in chunk] == texts
     assert chunks[-1][-1]["rule"] == "insults"
+
+
+def test_score_text_says_what_the_model_scored_when_a_homograph_was_read(config_dir: Path) -> None:
+    code, out, _ = run(config_dir, "I hoe the garden every spring")
+    assert code == 0 and "scored as: I weed the garden every spring  (primary reading)" in out
