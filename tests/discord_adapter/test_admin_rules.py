@@ -66,5 +66,12 @@ async def test_rules_test_and_score_show_the_decision_and_do_nothing(world: Worl
     assert await world.app.storage.messages.count() == 0
 
 
+async def test_rules_test_says_what_the_model_scored_when_a_homograph_was_read(world: World) -> None:
+    tested = said(await world.mod.slash(world.thread, "rules test", text="the cock crowed at dawn"))
+    assert "Scored as: `the rooster crowed at dawn`" in tested
+    plain = said(await world.mod.slash(world.thread, "rules test", text="a fine article"))
+    assert "Scored as" not in plain
+
+
 async def test_score_refuses_members_without_permission(admins: Admins) -> None:
     await assert_refused(admins.world, admins.world.bob, "score", text="hello")

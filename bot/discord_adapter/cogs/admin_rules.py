@@ -100,6 +100,8 @@ def judgement(
         lines.append(f"Why: {explanation_line(explanation)}")
     if text.changed:
         lines.append(f"Normalized: `{text.normalized[:300]}`")
+    if text.model_inputs and text.model_texts()[0] != text.clean:  # a homograph read in its ordinary sense
+        lines.append(f"Scored as: `{text.model_texts()[0][:300]}`")
     lines.append("Nothing was done: this is a test.")
     return "\n".join(lines)
 
