@@ -174,6 +174,10 @@ class ServeSettings(_Section):
     answer_timeout_s: float = Field(default=10.0, gt=0, le=300)  # hard ceiling on one analysis: then 503
     storage: bool = True  # suggestscore verdicts go to the database; false: accepted, nothing stored
     store_text: bool = True  # keep a suggestion's comment text (never when the request says doNotStore)
+    # Score what a reader perceives, as the bot does: evasions undone (zero-width, homoglyphs, leetspeak, spaced
+    # letters...), homographs in their ordinary sense, the highest reading answering. Off (the default): the text
+    # exactly as sent, as Perspective does. Leave it off behind a bot with `scoring.remote` (it sends readings).
+    readings: bool = False
 
 
 class Settings(_Section):

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from bot.moderation.normalize import normalize
+from bot.moderation.pipeline import worst
 from bot.protocols import Scorer
 from bot.records import ModelInfo, Scores, SuggestedScore
 from bot.serve.attributes import label_for, model_languages, supported_attributes
@@ -79,7 +81,7 @@ class PerspectiveService:
                           f"{', '.join(unread)}.")
         spans = sentence_spans(request.text, self.settings.max_spans) if request.span_annotations else []
         texts = list(dict.fromkeys([request.text, *(span.text for span in spans)]))
-        results = await self._score(texts)
+        results = await self._score_read(texts) if self.settings.readings else await self._score(texts)
         by_text = dict(zip(texts, results, strict=True))
         summary_scores = by_text[request.text]
 
@@ -101,6 +103,15 @@ class PerspectiveService:
             languages = ["en"] if readable == frozenset({"en"}) else ["und"]  # no detection: undetermined
         body_out = analyze_response(request, attribute_values(summary_scores), span_values, languages)
         return Answer(body_out, summary_scores.model)
+
+    async def _score_read(self, texts: list[str]) -> list[Scores]:
+        """`serve.readings`: each text's readings (bot/moderation/normalize.py, in an executor: CPU work), scored
+        in one batch; the highest score per label answers for the text."""
+        loop = asyncio.get_running_loop()
+        readings = await loop.run_in_executor(None, lambda: [normalize(text).model_texts() for text in texts])
+        unique = list(dict.fromkeys(reading for group in readings for reading in group))
+        scored = dict(zip(unique, await self._score(unique), strict=True))
+        return [worst([scored[reading] for reading in group]) for group in readings]
 
     async def _score(self, texts: list[str]) -> list[Scores]:
         if self.pending >= self.settings.max_pending:
