@@ -1,6 +1,6 @@
 """Benchmark: `modbot serve` over HTTP against the same scorer in-process.
 
-    python bench/serve.py [--scorer profanity|onnx] [--seconds 10] [--rates 10,30,100] [--json]
+    python bench/serve.py [--scorer profanity|onnx] [--seconds 10] [--rates 10,30,100] [--readings] [--json]
 
 The scorer: `profanity` (profanity-check, nothing to build; scoring is so cheap that this measures HTTP's own
 cost) or `onnx` (the full-size `original` bert checkpoint with random weights and its int8 ONNX export, built
@@ -122,7 +122,7 @@ async def measure(call: Any, texts: list[str], rates: list[float], seconds: floa
 
 # --- the HTTP side -------------------------------------------------------------------------------------------
 
-async def serve_child(kind: str, threads: int) -> None:
+async def serve_child(kind: str, threads: int, readings: bool) -> None:
     from bot.serve.http import serving
     from bot.serve.keys import KeyRing
     from bot.serve.service import PerspectiveService
@@ -130,7 +130,7 @@ async def serve_child(kind: str, threads: int) -> None:
 
     scorer = open_scorer(kind, threads)
     settings = ServeSettings(max_pending=MAX_PENDING, rate_per_key=1e9, burst_per_key=10**9, storage=False,
-                             answer_timeout_s=30.0)
+                             answer_timeout_s=30.0, readings=readings)
     service = PerspectiveService(scorer, KeyRing([KEY], settings.rate_per_key, settings.burst_per_key), settings)
     async with serving(service, "127.0.0.1", 0) as address:
         print(address.url, flush=True)
@@ -165,7 +165,8 @@ async def http_side(url: str, texts: list[str], args: argparse.Namespace) -> dic
 
 def run_http(texts: list[str], args: argparse.Namespace) -> dict[str, Any]:
     server = subprocess.Popen([sys.executable, __file__, "--child", "serve", "--scorer", args.scorer,
-                               "--threads", str(args.threads)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               "--threads", str(args.threads), *(["--readings"] if args.readings else [])],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                               text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
     try:
         assert server.stdout is not None and server.stdin is not None
@@ -223,12 +224,14 @@ def main() -> None:
     parser.add_argument("--overload", type=int, default=1000, help="requests offered at once for the overload run")
     parser.add_argument("--messages", type=int, default=200)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--readings", action="store_true",
+                        help="the server with serve.readings on (each text's readings scored; in-process: as sent)")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--child", choices=("serve", "inprocess"), default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     texts = load_messages(args.messages)
     if args.child == "serve":
-        asyncio.run(serve_child(args.scorer, args.threads))
+        asyncio.run(serve_child(args.scorer, args.threads, args.readings))
         return
     if args.child == "inprocess":
         print(json.dumps(asyncio.run(inprocess_child(texts, args))))
@@ -237,14 +240,16 @@ def main() -> None:
         prepare(["onnx-int8"], ensure_checkpoint(), args.threads)
     http = run_http(texts, args)
     local = run_inprocess(args)
-    report: dict[str, Any] = {"scorer": args.scorer, "model": http.pop("model"), "cpus": os.cpu_count(),
+    report: dict[str, Any] = {"scorer": args.scorer, "readings": args.readings, "model": http.pop("model"),
+                              "cpus": os.cpu_count(),
                               "http": http, "in_process": local}
     report["ratio_throughput"] = round(http["throughput"]["req_s"] / local["throughput"]["req_s"], 3)
     report["ratio_steady"] = {rate: round(http["steady"][rate]["req_s"] / local["steady"][rate]["req_s"], 3)
                               for rate in http["steady"]}
     unanswered = sum(part["unanswered"] for part in (*http["steady"].values(), http["throughput"],
                                                       http["overload"]))
-    print(f"scorer {report['scorer']}: {report['model']} ({report['cpus']} CPUs)")
+    print(f"scorer {report['scorer']}: {report['model']} ({report['cpus']} CPUs)"
+          f"{'; the server scores readings (serve.readings)' if args.readings else ''}")
     print("req/s: scored answers (200) per second; p50/p99 in ms, from scheduled arrival, of those; "
           "statuses: every answer")
     print(f"{'offered':>8} {'http req/s':>10} {'p50':>7} {'p99':>7} | {'in-proc req/s':>13} {'p50':>7} {'p99':>7}"
