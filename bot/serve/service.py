@@ -167,5 +167,6 @@ class PerspectiveService:
             "pending": self.pending,
             "max_pending": self.settings.max_pending,
             "storage": "on" if self.suggestions is not None else "off",
+            "readings": "on" if self.settings.readings else "off",  # what is scored: as read, or as sent
             "keys": len(self.keys),
         }

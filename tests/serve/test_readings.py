@@ -53,3 +53,16 @@ async def test_each_span_is_read_on_its_own_and_keeps_its_offsets() -> None:
     assert spans == [(0, 15, pytest.approx(0.01)), (16, len(text), pytest.approx(0.97))]
     assert service.scorer.calls  # type: ignore[attr-defined]
     assert "What a hateful reply." in service.scorer.calls  # type: ignore[attr-defined]
+
+
+async def _health(url: str) -> dict[str, Any]:
+    async with aiohttp.ClientSession() as session, session.get(url + "/healthz") as response:
+        payload: dict[str, Any] = await response.json()
+        return payload
+
+
+async def test_healthz_says_whether_readings_are_scored() -> None:
+    for readings in (False, True):
+        async with running(StaticScorer(TABLE), ServeSettings(readings=readings)) as (address, _):
+            health = await _health(address.url)
+        assert health["readings"] == ("on" if readings else "off")
