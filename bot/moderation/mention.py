@@ -63,7 +63,7 @@ _MODERATORS = re.compile(r"(?:^|[\s@,.!?(])(?:mods?|moderators?|admins?|staff)\b
 _LOOKBACK = 3
 _CALL_VERBS = frozenset(("call", "calls", "called", "calling"))
 _ADDRESSEE = frozenset(("you", "u", "ya", "yourself", "yall", "y'all", "ye"))
-_FIRST_PERSON = frozenset(("i", "we", "m", "im", "d"))  # "I'm", "I'd" are two tokens: "i", "m"
+_FIRST_PERSON = frozenset(("i", "we", "im"))  # "I'm", "I'd" are two tokens each, the first "i"
 # Before a verb of calling, words that make it no report: "so-called", passives, "call" as a noun.
 _NOT_A_REPORT = frozenset((
     "so", "it", "its", "s", "is", "was", "be", "been", "being", "are", "were", "good", "bad", "great", "a", "the",

@@ -77,6 +77,7 @@ def test_reporting_a_slur_is_flagged_not_punished(text: str) -> None:
         ("he keeps calling people morons in the match thread", "reported"),
         ("she called the mayor an idiot at the meeting", "reported"),
         ("stop calling Zoe an idiot, please", "reported"),
+        ("he'd call everyone an idiot before breakfast", "reported"),
     ],
 )
 def test_discussing_or_reporting_an_insult_is_flagged_not_punished(text: str, frame: str) -> None:
