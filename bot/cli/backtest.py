@@ -22,8 +22,9 @@ from bot.moderation.backtest import (
     plot_sweep,
     read_labelled_csv,
 )
+from bot.moderation.decision import decide_message
 from bot.moderation.normalize import normalize
-from bot.moderation.rules import RuleInput, decide
+from bot.moderation.rules import RuleInput
 from bot.protocols import Scorer
 from bot.records import Decision
 
@@ -47,7 +48,7 @@ async def run_backtest(
                 results = await live.score([text.model_texts()[0] for text in texts])
                 for text, result in zip(texts, results, strict=True):
                     scores.append(dict(result.values))
-                    decisions.append(decide(rules, RuleInput(text=text, scores=result.values, now=now)))
+                    decisions.append(decide_message(rules, RuleInput(text=text, scores=result.values, now=now)))
                 bar.update(len(chunk))
     finally:
         if scorer is None:

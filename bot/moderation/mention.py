@@ -16,6 +16,7 @@ with `mentions: enforce` in the rules file turns this off.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from bot.moderation.normalize import tokens
@@ -79,6 +80,12 @@ def _rule(rules: RuleSet, rule_id: str) -> Rule | None:
     return None
 
 
+@functools.lru_cache(maxsize=256)
+def _matcher(term: str) -> WordMatcher:
+    """One matcher per listed word, built once (a preview replays thousands of removals), with a small memo."""
+    return WordMatcher.build([term], memo_generation=512)
+
+
 def _unquoted(text: str) -> tuple[str, list[str]]:
     quoted = [match.group(0) for match in _QUOTED.finditer(text)]
     return _QUOTED.sub(" \u2063 ", text), quoted  # a marker token keeps the words around a quote apart
@@ -134,7 +141,7 @@ def frames(text: str, term: str | None) -> list[str]:
         if quoted and not (reporting or metalinguistic or to_mods):
             return []
     else:
-        matcher = WordMatcher.build([term])
+        matcher = _matcher(term)
         in_quotes = sum(1 for span in quoted if matcher.spans(tokens(span)))
         bare = matcher.spans(words)
         if not in_quotes and not bare:

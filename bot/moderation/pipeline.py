@@ -14,11 +14,11 @@ from datetime import datetime
 from typing import Literal
 
 from bot.moderation.carry_out import CaseExecutor
+from bot.moderation.decision import decide_message
 from bot.moderation.explain import explain
-from bot.moderation.mention import review_mentions
 from bot.moderation.normalize import highest_reading, normalize
 from bot.moderation.ports import ExplanationLog, OutcomeObserver, RulesForGuild
-from bot.moderation.rules import RuleInput, decide
+from bot.moderation.rules import RuleInput
 from bot.protocols import CaseStore, Clock, Scorer
 from bot.records import (
     Action,
@@ -131,8 +131,7 @@ class ModerationPipeline:
             else []
         )
         given = RuleInput.from_event(event, text, scores.values, strikes, now)
-        decision = decide(rules, replace(given, score_readings=highest_reading(each)))
-        decision = review_mentions(decision, text, rules)
+        decision = decide_message(rules, replace(given, score_readings=highest_reading(each)))
         if scores.timed_out and decision.is_allow and self._on_timeout == "flag":
             decision = Decision(
                 actions=(Action(ActionKind.FLAG),),

@@ -1,5 +1,6 @@
 """Previewing a rules change on stored history: replay judged messages through the rules in force and through
-a new rule set, and count what would change. Pure apart from the scorer, which is asked only for messages whose
+a new rule set, and count what would change. Each side decides as the live bot does (`decide_message`: the
+rules, then the use/mention review). Pure apart from the scorer, which is asked only for messages whose
 recorded scores came from another model than the live one. Nothing is enforced or written.
 
 The replay sees what was stored: the text, the scores, the channel and the author. Roles, a thread's parent
@@ -18,9 +19,10 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+from bot.moderation.decision import decide_message
 from bot.moderation.normalize import normalize
 from bot.moderation.ports import JudgedHistory
-from bot.moderation.rules import RuleInput, RuleSet, RulesHolder, decide, load_rules, parse_rules
+from bot.moderation.rules import RuleInput, RuleSet, RulesHolder, load_rules, parse_rules
 from bot.protocols import Clock, Scorer
 from bot.records import ActionKind, Decision, JudgedMessage, NormalizedText, Scores
 
@@ -135,7 +137,7 @@ async def preview(
             text = normalize(message.text)
             if message.model_name == live and message.scores:
                 given = evidence(message, text, message.scores)
-                report.add(message, text, decide(before, given), decide(after, given))
+                report.add(message, text, decide_message(before, given), decide_message(after, given))
             else:
                 pending.append((message, text))
         return pending
@@ -143,7 +145,7 @@ async def preview(
     def judge(chunk: Sequence[tuple[JudgedMessage, NormalizedText]], results: Sequence[Scores]) -> None:
         for (message, text), result in zip(chunk, results, strict=True):
             given = evidence(message, text, result.values)
-            report.add(message, text, decide(before, given), decide(after, given))
+            report.add(message, text, decide_message(before, given), decide_message(after, given))
 
     async for page in pages:  # the CPU work runs in an executor, a page at a time: the event loop stays free
         report.judged += len(page)

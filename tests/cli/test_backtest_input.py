@@ -1,8 +1,10 @@
-"""`modbot backtest` on bad input: one line naming the file (and line), exit 2, before any scoring."""
+"""`modbot backtest` on bad input: one line naming the file (and line), exit 2, before any scoring; and on good
+input, the live bot's decisions (the use/mention review included)."""
 
 from __future__ import annotations
 
 import gzip
+import json
 from pathlib import Path
 
 import pytest
@@ -125,3 +127,12 @@ def test_plot_is_drawn_in_the_format_its_suffix_names(tmp_path: Path, config_dir
     code, out, _ = backtest(config_dir, data, "--plot", str(plot))
     assert code == 0 and f"sweep drawn to {plot}" in out
     assert plot.read_bytes().startswith(magic)
+
+
+def test_a_reported_word_counts_as_flagged_like_the_live_bot(tmp_path: Path, config_dir: Path) -> None:
+    data = tmp_path / "reports.csv"
+    data.write_text('text,label\n"mods, he keeps calling people ""idiot"" in the thread",0\nyou idiot,1\n',
+                    encoding="utf-8")
+    code, out, _ = backtest(config_dir, data, "--json")
+    tiers = {row["tier"]: row["predicted"] for row in json.loads(out.splitlines()[-1])["tiers"]}
+    assert code == 0 and tiers == {"any action": 2, "removed": 1, "flagged only": 1}

@@ -102,3 +102,17 @@ def test_tiers_png_is_a_real_png_of_a_sane_size() -> None:
     width, height = struct.unpack(">II", png[16:24])
     assert (width, height) == (880, 495)  # 8 x 4.5 inches at 110 dpi
     assert 5_000 < len(png) < 500_000
+
+
+async def test_the_use_mention_review_is_replayed_like_the_live_bot(tmp_path: Path) -> None:
+    before = load_rules(write_rules(tmp_path, RULES, "rules.yaml"), LABELS)
+    after = load_rules(write_rules(tmp_path, RULES.replace("    actions: [delete]\n",
+                                                           "    actions: [delete]\n    mentions: enforce\n"),
+                                   "strict.yaml"), LABELS)
+    async with Storage.open(tmp_path / "m.db") as storage:
+        await store(storage, 1, 'mods, he keeps calling people "idiot" in the match thread', 0.10, "test/static", NOW)
+        await store(storage, 2, "you idiot", 0.10, "test/static", NOW)
+        report = await preview(storage.verdicts.judged(NOW - timedelta(days=7)), before, after, StaticScorer())
+    assert dict(report.tiers_before) == {"flag": 1, "delete": 1}  # the report is flagged, as the live bot does
+    assert dict(report.tiers_after) == {"delete": 2}  # `mentions: enforce`: removed like a use
+    assert report.changed == 1 and report.examples[0].message_id == 1
