@@ -112,7 +112,7 @@ def in_insult_slot(text: str, start: int, end: int, word: str) -> bool:
     return word not in _VERBS and _WHO.match(after) is not None
 
 
-def split_glued(word: str, terms: Collection[str], lengths: Iterable[int] | None = None) -> int | None:
+def split_glued(word: str, terms: Collection[str], lengths: Collection[int] | None = None) -> int | None:
     """Where `word` (lower case) splits into a listed term and a small glued word ("youdie" -> 3), or None.
 
     A term of GLUED_LONG letters or more may also carry any other word of three letters or more that is not a
@@ -121,9 +121,8 @@ def split_glued(word: str, terms: Collection[str], lengths: Iterable[int] | None
     costs linear time, not quadratic (a 80,000-letter "word" took 1.6 s)."""
     if word in terms:
         return None
-    sizes = {len(term) for term in terms} if lengths is None else set(lengths)
-    cuts = sorted({size for size in sizes if 0 < size < len(word)} | {len(word) - size for size in sizes
-                                                                      if 0 < size < len(word)})
+    sizes = lengths if lengths is not None else {len(term) for term in terms}
+    cuts = sorted({cut for size in sizes if 0 < size < len(word) for cut in (size, len(word) - size)})
     for index in cuts:
         head, tail = word[:index], word[index:]
         if tail in terms and tail not in NO_SPLIT and (
